@@ -1,0 +1,63 @@
+// Generates the CustomResourceDefinition from the schema in schema.ts. The CRD
+// YAML in deploy/ is this function's output, never edited by hand.
+import type { TSchema } from '@sinclair/typebox';
+import { AtomixClusterSpecSchema, AtomixClusterStatusSchema, clusterNameRules } from './schema.js';
+import { withRules } from './rules.js';
+import { CRD_NAME, GROUP, KIND, LIST_KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSION } from './group.js';
+
+/**
+ * Structural schemas forbid `additionalProperties: false` (the API server prunes
+ * or, with strict field validation, rejects unknown fields itself), and TypeBox
+ * marks nodes with symbol keys that are not part of the schema. Both go.
+ */
+function toStructural(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(toStructural);
+  if (typeof node !== 'object' || node === null) return node;
+  const entries = Object.entries(node).filter(([key, value]) => !(key === 'additionalProperties' && value === false));
+  return Object.fromEntries(entries.map(([key, value]) => [key, toStructural(value)]));
+}
+
+function rootSchema(): TSchema {
+  return withRules(
+    {
+      type: 'object',
+      required: ['spec'],
+      properties: {
+        apiVersion: { type: 'string' },
+        kind: { type: 'string' },
+        metadata: { type: 'object' },
+        spec: AtomixClusterSpecSchema,
+        status: AtomixClusterStatusSchema,
+      },
+    } as unknown as TSchema,
+    clusterNameRules,
+  );
+}
+
+export function customResourceDefinition() {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: CRD_NAME },
+    spec: {
+      group: GROUP,
+      scope: 'Namespaced',
+      names: { kind: KIND, listKind: LIST_KIND, plural: PLURAL, singular: SINGULAR, shortNames: SHORT_NAMES },
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: 'Ready', type: 'string', description: 'Ready groups out of all groups', jsonPath: '.status.readyGroups' },
+            { name: 'Status', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+            { name: 'Version', type: 'string', jsonPath: '.spec.version' },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: { openAPIV3Schema: toStructural(rootSchema()) },
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,334 @@
+// The AtomixCluster API (agent.atomix.io/v1alpha1): one definition that yields the
+// TypeScript types (Static<>), the CRD's structural OpenAPI schema (crd.ts) and the
+// CLI's validation (validate.ts). Defaults live here as schema defaults, so the
+// API server and the CLI apply the same ones; the only default that depends on
+// another field (partitions = size) is in defaults.ts.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { withRules } from './rules.js';
+import {
+  MAX_CLUSTER_AND_GROUP_NAME,
+  MAX_CLUSTER_NAME,
+  MAX_CLUSTER_NAME_WITH_BENCHMARK,
+  MAX_GROUP_NAME,
+  RESERVED_GROUP_NAMES,
+} from './names.js';
+
+export const DEFAULT_ATOMIX_VERSION = '3.1.0';
+export const MAX_GROUP_SIZE = 99;
+export const MAX_PARTITIONS = 1024;
+export const MAX_PARTITION_GROUPS = 32;
+
+/** Kubernetes' own quantity grammar (resource.Quantity). */
+const QUANTITY_PATTERN =
+  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
+/** HOCON memory sizes as Atomix reads them: powers of two for K/M/G/Ki/KiB, of ten for kB/MB/GB. */
+const MEMORY_SIZE_PATTERN = '^[0-9]+(B|[KkMmGg]|[KMG]i|[KMG]iB|kB|MB|GB)?$';
+const DURATION_PATTERN = '^[0-9]+(ms|s|m|h|d)?$';
+const DNS_LABEL_PATTERN = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
+const ENV_NAME_PATTERN = '^[-._a-zA-Z][-._a-zA-Z0-9]*$';
+/** Set by the operator on every Atomix container; a user value would break node identity. */
+export const RESERVED_ENV_NAMES = ['POD_NAME', 'POD_NAMESPACE', 'NODE_NAME'] as const;
+
+const mapOf = <T extends TSchema>(values: T) =>
+  Type.Unsafe<Record<string, Static<T>>>({ type: 'object', additionalProperties: values });
+
+const quantity = (description: string) =>
+  Type.Unsafe<string | number>({
+    description,
+    'x-kubernetes-int-or-string': true,
+    anyOf: [{ type: 'integer' }, { type: 'string' }],
+    pattern: QUANTITY_PATTERN,
+  });
+
+const memorySize = (description: string, defaultValue: string) =>
+  Type.String({ description, default: defaultValue, pattern: MEMORY_SIZE_PATTERN, maxLength: 16 });
+
+const strict = { additionalProperties: false } as const;
+
+function celList(values: readonly string[]): string {
+  return `[${values.map((value) => `'${value}'`).join(', ')}]`;
+}
+
+/** Kubernetes' structural schemas have enum but not const, so closed sets are string enums. */
+const stringEnum = <V extends string>(values: readonly V[], options: { description?: string; default?: V } = {}) =>
+  Type.Unsafe<V>({ type: 'string', enum: [...values], ...options });
+
+const EnvVar = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 253, pattern: ENV_NAME_PATTERN }),
+    value: Type.Optional(Type.String()),
+    valueFrom: Type.Optional(
+      Type.Unsafe<Record<string, unknown>>({
+        type: 'object',
+        description: 'A Kubernetes EnvVarSource (fieldRef, resourceFieldRef, configMapKeyRef, secretKeyRef).',
+        'x-kubernetes-preserve-unknown-fields': true,
+      }),
+    ),
+  },
+  strict,
+);
+
+const Env = withRules(
+  Type.Array(EnvVar, { maxItems: 64, description: 'Environment variables for the nodes, e.g. JAVA_OPTS.' }),
+  [
+    {
+      cel: `self.all(e, !(e.name in ${celList(RESERVED_ENV_NAMES)}))`,
+      message: `env must not set ${RESERVED_ENV_NAMES.join(', ')}: the operator sets them to give each node its identity`,
+      holds: (env: { name: string }[]) => env.every((e) => !(RESERVED_ENV_NAMES as readonly string[]).includes(e.name)),
+    },
+  ],
+);
+
+const Resources = Type.Object(
+  {
+    limits: Type.Optional(mapOf(quantity('A resource limit.'))),
+    requests: Type.Optional(mapOf(quantity('A resource request.'))),
+  },
+  { ...strict, description: 'Container resources (Kubernetes ResourceRequirements).' },
+);
+
+export const StorageLevels = ['disk', 'mapped'] as const;
+
+const Storage = Type.Object(
+  {
+    size: Type.String({
+      description: 'Size of each node\'s data volume (a Kubernetes quantity).',
+      default: '2G',
+      pattern: QUANTITY_PATTERN,
+      maxLength: 32,
+    }),
+    className: Type.Optional(Type.String({ description: 'StorageClass of the data volumes.', minLength: 1, maxLength: 253 })),
+    segmentSize: memorySize('Size of a log segment file (HOCON memory size: 64M = 64 MiB).', '64M'),
+    entrySize: memorySize('Largest log entry (HOCON memory size).', '1K'),
+    level: stringEnum(StorageLevels, { description: 'Where the log lives: disk, or memory-mapped files.', default: 'disk' }),
+    flushOnCommit: Type.Boolean({ description: 'Flush to disk on every commit.', default: false }),
+  },
+  { ...strict, default: {} },
+);
+
+const RaftCompaction = Type.Object(
+  {
+    dynamic: Type.Boolean({ default: true, description: 'Compact during periods of low load.' }),
+    freeDiskBuffer: Type.Number({ minimum: 0, maximum: 1, default: 0.2, description: 'Free disk fraction that forces compaction.' }),
+    freeMemoryBuffer: Type.Number({ minimum: 0, maximum: 1, default: 0.2, description: 'Free memory fraction that forces compaction.' }),
+  },
+  { ...strict, default: {} },
+);
+
+const LogCompaction = Type.Object(
+  {
+    size: memorySize('Compact the log once it exceeds this size.', '1G'),
+    age: Type.Optional(Type.String({ description: 'Compact entries older than this (e.g. 1h).', pattern: DURATION_PATTERN, maxLength: 16 })),
+  },
+  { ...strict, default: {} },
+);
+
+export const MemberGroupStrategies = ['node-aware', 'host-aware', 'rack-aware', 'zone-aware'] as const;
+
+const memberGroupStrategy = stringEnum(MemberGroupStrategies, {
+  description: 'How primaries and backups are spread across member groups.',
+  default: 'node-aware',
+});
+
+const Raft = Type.Object(
+  {
+    storage: Storage,
+    compaction: RaftCompaction,
+    partitionSize: Type.Integer({ minimum: 1, maximum: MAX_GROUP_SIZE, default: 3, description: 'Members per Raft partition.' }),
+  },
+  { ...strict, description: 'Raft (consensus) partition group.' },
+);
+
+const PrimaryBackup = Type.Object(
+  { memberGroupStrategy },
+  { ...strict, description: 'Primary-backup (in-memory replication) partition group.' },
+);
+
+const Log = Type.Object(
+  { storage: Storage, compaction: LogCompaction, memberGroupStrategy },
+  { ...strict, description: 'Distributed log partition group.' },
+);
+
+const size = (description: string) => Type.Integer({ minimum: 1, maximum: MAX_GROUP_SIZE, default: 1, description });
+
+const protocolCount = (group: { raft?: unknown; primaryBackup?: unknown; log?: unknown }) =>
+  [group.raft, group.primaryBackup, group.log].filter((protocol) => protocol !== undefined).length;
+
+const PartitionGroup = withRules(
+  Type.Object(
+    {
+      name: Type.String({ minLength: 1, maxLength: MAX_GROUP_NAME, pattern: DNS_LABEL_PATTERN, description: 'Name of the group (a DNS label).' }),
+      size: size('Number of nodes in the group.'),
+      partitions: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PARTITIONS, description: 'Number of partitions; defaults to size.' })),
+      env: Type.Optional(Env),
+      resources: Type.Optional(Resources),
+      raft: Type.Optional(Raft),
+      primaryBackup: Type.Optional(PrimaryBackup),
+      log: Type.Optional(Log),
+    },
+    strict,
+  ),
+  [
+    {
+      cel: '(has(self.raft) ? 1 : 0) + (has(self.primaryBackup) ? 1 : 0) + (has(self.log) ? 1 : 0) == 1',
+      message: 'a partition group needs exactly one protocol: raft, primaryBackup or log',
+      holds: (group: { raft?: unknown; primaryBackup?: unknown; log?: unknown }) => protocolCount(group) === 1,
+    },
+    {
+      cel: `!(self.name in ${celList(RESERVED_GROUP_NAMES)})`,
+      message: `name must not be one of ${RESERVED_GROUP_NAMES.join(', ')}: those names are taken by Atomix or by the operator's own objects`,
+      fieldPath: '.name',
+      holds: (group: { name: string }) => !(RESERVED_GROUP_NAMES as readonly string[]).includes(group.name),
+    },
+  ],
+);
+
+const PartitionGroups = withRules(
+  Type.Array(PartitionGroup, { maxItems: MAX_PARTITION_GROUPS, description: 'Partition groups; add and remove them by patching.' }),
+  [
+    {
+      cel: 'self.all(g, self.exists_one(h, h.name == g.name))',
+      message: 'partition group names must be unique',
+      holds: (groups: { name: string }[]) => new Set(groups.map((g) => g.name)).size === groups.length,
+    },
+  ],
+);
+
+const ManagementGroup = Type.Object(
+  {
+    size: size('Number of nodes in the management (Raft) group.'),
+    env: Type.Optional(Env),
+    resources: Type.Optional(Resources),
+    storage: Storage,
+  },
+  { ...strict, default: {}, description: 'The Raft group that manages the cluster (Atomix\'s "system" group).' },
+);
+
+const Benchmark = Type.Object(
+  {
+    size: size('Number of atomix-bench workers.'),
+    env: Type.Optional(Env),
+    resources: Type.Optional(Resources),
+  },
+  { ...strict, description: 'atomix-bench workers and a coordinator behind an Ingress.' },
+);
+
+export const AtomixClusterSpecSchema = Type.Object(
+  {
+    version: Type.String({
+      description: 'Atomix version: the tag of the atomix/atomix image.',
+      default: DEFAULT_ATOMIX_VERSION,
+      minLength: 1,
+      maxLength: 128,
+      pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]*$',
+    }),
+    managementGroup: ManagementGroup,
+    partitionGroups: Type.Optional(PartitionGroups),
+    benchmark: Type.Optional(Benchmark),
+  },
+  strict,
+);
+
+const Condition = Type.Object({
+  type: Type.String(),
+  status: stringEnum(['True', 'False', 'Unknown'] as const),
+  reason: Type.String(),
+  message: Type.String(),
+  observedGeneration: Type.Optional(Type.Integer()),
+  lastTransitionTime: Type.String(),
+});
+
+const GroupStatus = Type.Object({
+  name: Type.String(),
+  replicas: Type.Integer(),
+  readyReplicas: Type.Integer(),
+});
+
+export const AtomixClusterStatusSchema = Type.Object({
+  serviceName: Type.Optional(Type.String({ description: 'Headless service through which clients discover the cluster.' })),
+  observedGeneration: Type.Optional(Type.Integer()),
+  readyGroups: Type.Optional(Type.String({ description: 'Ready groups out of all groups, e.g. 2/3.' })),
+  conditions: Type.Optional(Type.Array(Condition)),
+  managementGroup: Type.Optional(GroupStatus),
+  partitionGroups: Type.Optional(Type.Array(GroupStatus)),
+  benchmark: Type.Optional(GroupStatus),
+});
+
+
+/** Validations that need metadata.name, so they sit on the root of the object. */
+export const clusterNameRules = [
+  {
+    cel: `self.metadata.name.matches('${DNS_LABEL_PATTERN}')`,
+    message: 'metadata.name must start with a letter and contain only lowercase letters, digits and "-": it prefixes Service names',
+    fieldPath: '.metadata.name',
+    holds: (self: ClusterIdentity) => new RegExp(DNS_LABEL_PATTERN).test(self.metadata.name),
+  },
+  {
+    cel: `size(self.metadata.name) <= ${MAX_CLUSTER_NAME}`,
+    message: `metadata.name must be at most ${MAX_CLUSTER_NAME} characters: the StatefulSet {name}-management must fit Kubernetes' 52-character limit`,
+    fieldPath: '.metadata.name',
+    holds: (self: ClusterIdentity) => self.metadata.name.length <= MAX_CLUSTER_NAME,
+  },
+  {
+    cel: `!has(self.spec.benchmark) || size(self.metadata.name) <= ${MAX_CLUSTER_NAME_WITH_BENCHMARK}`,
+    message: `metadata.name must be at most ${MAX_CLUSTER_NAME_WITH_BENCHMARK} characters when spec.benchmark is set: the StatefulSet {name}-bench-coordinator must fit Kubernetes' 52-character limit`,
+    fieldPath: '.spec.benchmark',
+    holds: (self: ClusterIdentity) => self.spec.benchmark === undefined || self.metadata.name.length <= MAX_CLUSTER_NAME_WITH_BENCHMARK,
+  },
+  {
+    cel: `!has(self.spec.partitionGroups) || self.spec.partitionGroups.all(g, size(self.metadata.name) + size(g.name) <= ${MAX_CLUSTER_AND_GROUP_NAME})`,
+    message: `partition group name too long for this cluster: the StatefulSet {cluster}-{group} must fit Kubernetes' 52-character limit`,
+    fieldPath: '.spec.partitionGroups',
+    holds: (self: ClusterIdentity) =>
+      (self.spec.partitionGroups ?? []).every((g) => self.metadata.name.length + g.name.length <= MAX_CLUSTER_AND_GROUP_NAME),
+  },
+];
+
+interface ClusterIdentity {
+  metadata: { name: string };
+  spec: { benchmark?: unknown; partitionGroups?: { name: string }[] };
+}
+
+export const AtomixClusterSchema = withRules(
+  Type.Object({
+    apiVersion: Type.String(),
+    kind: Type.String(),
+    metadata: Type.Object({ name: Type.String(), namespace: Type.Optional(Type.String()) }),
+    spec: AtomixClusterSpecSchema,
+    status: Type.Optional(AtomixClusterStatusSchema),
+  }),
+  clusterNameRules,
+);
+
+export type AtomixClusterSpec = Static<typeof AtomixClusterSpecSchema>;
+export type AtomixClusterStatus = Static<typeof AtomixClusterStatusSchema>;
+export type PartitionGroupSpec = Static<typeof PartitionGroup>;
+export type ManagementGroupSpec = Static<typeof ManagementGroup>;
+export type BenchmarkSpec = Static<typeof Benchmark>;
+export type StorageSpec = Static<typeof Storage>;
+export type RaftSpec = Static<typeof Raft>;
+export type PrimaryBackupSpec = Static<typeof PrimaryBackup>;
+export type LogSpec = Static<typeof Log>;
+export type EnvVarSpec = Static<typeof EnvVar>;
+export type ResourcesSpec = Static<typeof Resources>;
+export type GroupStatus = Static<typeof GroupStatus>;
+export type Condition = Static<typeof Condition>;
+export type MemberGroupStrategy = (typeof MemberGroupStrategies)[number];
+
+/** An AtomixCluster as stored by the API server: metadata is the full ObjectMeta. */
+export interface AtomixCluster {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    generation?: number;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    deletionTimestamp?: string | Date;
+  };
+  spec: AtomixClusterSpec;
+  status?: AtomixClusterStatus;
+}

@@ -1,0 +1,141 @@
+// Client-side admission: the checks the API server runs on an AtomixCluster
+// (schema, defaults, CEL rules), run without a cluster so `render` rejects what
+// `kubectl create` would, and reports every problem at once by field path.
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { TSchema } from '@sinclair/typebox';
+import { AtomixClusterSchema, type AtomixCluster } from './schema.js';
+import { rulesOf, type Rule } from './rules.js';
+import { API_VERSION, KIND } from './group.js';
+
+export interface FieldError {
+  /** Field path in kubectl's notation, e.g. spec.partitionGroups[1].size. */
+  readonly field: string;
+  readonly message: string;
+}
+
+export type ValidationResult =
+  | { readonly ok: true; readonly cluster: AtomixCluster }
+  | { readonly ok: false; readonly errors: readonly FieldError[] };
+
+let compiled: ValidateFunction | undefined;
+function schemaValidator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, strictRequired: false });
+    ajv.addKeyword('x-kubernetes-validations');
+    ajv.addKeyword('x-kubernetes-int-or-string');
+    ajv.addKeyword('x-kubernetes-preserve-unknown-fields');
+    compiled = ajv.compile(AtomixClusterSchema);
+  }
+  return compiled;
+}
+
+/**
+ * Validates an object that should be an AtomixCluster and returns it with
+ * every schema default applied, or every problem found.
+ */
+export function validateCluster(input: unknown): ValidationResult {
+  const candidate = structuredClone(input);
+  const identityErrors = checkIdentity(candidate);
+  if (identityErrors.length > 0) return { ok: false, errors: identityErrors };
+  const validate = schemaValidator();
+  const schemaErrors = validate(candidate) ? [] : (validate.errors ?? []).map(toFieldError);
+  const ruleErrors = checkRules(AtomixClusterSchema, candidate, []);
+  const errors = dedupe([...schemaErrors, ...ruleErrors]);
+  return errors.length === 0 ? { ok: true, cluster: candidate as AtomixCluster } : { ok: false, errors };
+}
+
+function checkIdentity(candidate: unknown): FieldError[] {
+  if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) {
+    return [{ field: '', message: 'expected an object (an AtomixCluster manifest)' }];
+  }
+  const { apiVersion, kind } = candidate as Record<string, unknown>;
+  const errors: FieldError[] = [];
+  if (apiVersion !== API_VERSION) errors.push({ field: 'apiVersion', message: `must be ${API_VERSION}, got ${JSON.stringify(apiVersion)}` });
+  if (kind !== KIND) errors.push({ field: 'kind', message: `must be ${KIND}, got ${JSON.stringify(kind)}` });
+  return errors;
+}
+
+/** Walks schema and value together, evaluating the rules attached to each schema node. */
+function checkRules(schema: TSchema, value: unknown, path: (string | number)[]): FieldError[] {
+  if (value === undefined) return [];
+  const here = rulesOf(schema)
+    .filter((rule) => !holdsOrMalformed(rule, value))
+    .map((rule) => ({ field: formatPath([...path, ...parseFieldPath(rule.fieldPath)]), message: rule.message }));
+  return [...here, ...checkChildren(schema, value, path)];
+}
+
+/** A value too malformed for a rule already has a schema error; the rule adds nothing. */
+function holdsOrMalformed(rule: Rule, value: unknown): boolean {
+  try {
+    return rule.holds(value);
+  } catch {
+    return true;
+  }
+}
+
+function checkChildren(schema: TSchema, value: unknown, path: (string | number)[]): FieldError[] {
+  if (Array.isArray(value) && schema.items) {
+    return value.flatMap((item, index) => checkRules(schema.items as TSchema, item, [...path, index]));
+  }
+  if (typeof value === 'object' && value !== null && schema.properties) {
+    const properties = schema.properties as Record<string, TSchema>;
+    return Object.entries(properties).flatMap(([key, child]) =>
+      checkRules(child, (value as Record<string, unknown>)[key], [...path, key]),
+    );
+  }
+  return [];
+}
+
+function toFieldError(error: ErrorObject): FieldError {
+  const path = error.instancePath.split('/').slice(1).map(unescapePointer);
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return { field: formatPath([...path, String(error.params.additionalProperty)]), message: 'unknown field' };
+    case 'required':
+      return { field: formatPath([...path, String(error.params.missingProperty)]), message: 'required field is missing' };
+    case 'enum':
+      return { field: formatPath(path), message: `must be one of: ${(error.params.allowedValues as unknown[]).join(', ')}` };
+    case 'pattern':
+      return { field: formatPath(path), message: describePattern(error.params.pattern as string) };
+    default:
+      return { field: formatPath(path), message: error.message ?? error.keyword };
+  }
+}
+
+const PATTERN_MEANINGS: Record<string, string> = {
+  '^[a-z]([-a-z0-9]*[a-z0-9])?$': 'must be a DNS label: lowercase letters, digits and "-", starting with a letter',
+  '^[0-9]+(B|[KkMmGg]|[KMG]i|[KMG]iB|kB|MB|GB)?$': 'must be a memory size such as 64M, 1K, 512KiB or 1MB',
+  '^[0-9]+(ms|s|m|h|d)?$': 'must be a duration such as 500ms, 30s, 10m or 1h',
+};
+
+function describePattern(pattern: string): string {
+  if (PATTERN_MEANINGS[pattern]) return PATTERN_MEANINGS[pattern];
+  if (pattern.startsWith('^(\\+|-)?')) return 'must be a Kubernetes quantity such as 2G, 10Gi, 500m or 1';
+  return `must match ${pattern}`;
+}
+
+function parseFieldPath(fieldPath: string | undefined): string[] {
+  return fieldPath ? fieldPath.split('.').filter(Boolean) : [];
+}
+
+function unescapePointer(segment: string): string | number {
+  const unescaped = segment.replace(/~1/g, '/').replace(/~0/g, '~');
+  return /^\d+$/.test(unescaped) ? Number(unescaped) : unescaped;
+}
+
+export function formatPath(path: readonly (string | number)[]): string {
+  return path.reduce<string>(
+    (text, segment) => (typeof segment === 'number' ? `${text}[${segment}]` : text ? `${text}.${segment}` : segment),
+    '',
+  );
+}
+
+function dedupe(errors: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errors.filter((error) => {
+    const key = `${error.field}\u0000${error.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
