@@ -151,7 +151,14 @@ const Log = Type.Object(
 
 const size = (description: string) => Type.Integer({ minimum: 1, maximum: MAX_GROUP_SIZE, default: 1, description });
 
-const protocolCount = (group: { raft?: unknown; primaryBackup?: unknown; log?: unknown }) =>
+interface GroupShape {
+  name: string;
+  raft?: unknown;
+  primaryBackup?: unknown;
+  log?: unknown;
+}
+
+const protocolCount = (group: GroupShape) =>
   [group.raft, group.primaryBackup, group.log].filter((protocol) => protocol !== undefined).length;
 
 const PartitionGroup = withRules(
@@ -172,13 +179,13 @@ const PartitionGroup = withRules(
     {
       cel: '(has(self.raft) ? 1 : 0) + (has(self.primaryBackup) ? 1 : 0) + (has(self.log) ? 1 : 0) == 1',
       message: 'a partition group needs exactly one protocol: raft, primaryBackup or log',
-      holds: (group: { raft?: unknown; primaryBackup?: unknown; log?: unknown }) => protocolCount(group) === 1,
+      holds: (group: GroupShape) => protocolCount(group) === 1,
     },
     {
       cel: `!(self.name in ${celList(RESERVED_GROUP_NAMES)})`,
       message: `name must not be one of ${RESERVED_GROUP_NAMES.join(', ')}: those names are taken by Atomix or by the operator's own objects`,
       fieldPath: '.name',
-      holds: (group: { name: string }) => !(RESERVED_GROUP_NAMES as readonly string[]).includes(group.name),
+      holds: (group: GroupShape) => !(RESERVED_GROUP_NAMES as readonly string[]).includes(group.name),
     },
   ],
 );
