@@ -1,0 +1,173 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ManualClock, settle } from '../../../src/kube/clock.js';
+import { ExponentialBackoffRateLimiter, WorkQueue, type WorkQueueMetrics } from '../../../src/kube/work-queue.js';
+
+function newQueue(clock = new ManualClock()): { queue: WorkQueue; clock: ManualClock } {
+  return { queue: new WorkQueue({ clock }), clock };
+}
+
+/** Resolves whatever `get` returns, or 'pending' if it has not resolved after promises settle. */
+async function poll(pending: Promise<string | undefined>): Promise<string | undefined | 'pending'> {
+  let value: string | undefined | 'pending' = 'pending';
+  void pending.then((key) => (value = key));
+  await settle();
+  return value;
+}
+
+test('a key added several times before processing is handed out once', async () => {
+  const { queue } = newQueue();
+  queue.add('ns/a');
+  queue.add('ns/b');
+  queue.add('ns/a');
+  assert.equal(queue.len(), 2);
+  assert.equal(await queue.get(), 'ns/a');
+  assert.equal(await queue.get(), 'ns/b');
+  assert.equal(await poll(queue.get()), 'pending');
+});
+
+test('keys come out in FIFO order', async () => {
+  const { queue } = newQueue();
+  for (const key of ['c', 'a', 'b']) queue.add(key);
+  assert.deepEqual([await queue.get(), await queue.get(), await queue.get()], ['c', 'a', 'b']);
+});
+
+test('a key re-added while processing is not handed to a second worker, and gets one more pass after done', async () => {
+  const { queue } = newQueue();
+  queue.add('k');
+  assert.equal(await queue.get(), 'k');
+  queue.add('k');
+  queue.add('k');
+  const second = queue.get();
+  assert.equal(await poll(second), 'pending', 'must not be handed out while in flight');
+  queue.done('k');
+  assert.equal(await second, 'k');
+  queue.done('k');
+  assert.equal(await poll(queue.get()), 'pending', 'exactly one extra pass');
+});
+
+test('done without a re-add does not requeue', async () => {
+  const { queue } = newQueue();
+  queue.add('k');
+  await queue.get();
+  queue.done('k');
+  assert.equal(queue.len(), 0);
+});
+
+test('a waiting get is woken by add', async () => {
+  const { queue } = newQueue();
+  const waiting = queue.get();
+  queue.add('k');
+  assert.equal(await waiting, 'k');
+});
+
+test('addAfter makes the key ready only when the delay has passed', async () => {
+  const { queue, clock } = newQueue();
+  queue.addAfter('k', 100);
+  assert.equal(queue.len(), 0);
+  await clock.advance(99);
+  assert.equal(queue.len(), 0);
+  await clock.advance(1);
+  assert.equal(queue.len(), 1);
+});
+
+test('addAfter keeps the earliest ready time', async () => {
+  const { queue, clock } = newQueue();
+  queue.addAfter('k', 100);
+  queue.addAfter('k', 500);
+  queue.addAfter('k', 50);
+  assert.equal(clock.pendingTimers(), 1, 'one timer per key');
+  await clock.advance(50);
+  assert.equal(await queue.get(), 'k');
+  queue.done('k');
+  await clock.advance(1000);
+  assert.equal(queue.len(), 0, 'the superseded later adds do not fire');
+});
+
+test('addAfter with a non-positive delay adds immediately', () => {
+  const { queue } = newQueue();
+  queue.addAfter('k', 0);
+  assert.equal(queue.len(), 1);
+});
+
+test('addRateLimited backs off exponentially per key and forget resets it', async () => {
+  const { queue, clock } = newQueue();
+  const readyAfter = async (key: string): Promise<number> => {
+    const start = clock.now();
+    queue.addRateLimited(key);
+    while (queue.len() === 0) await clock.advance(1);
+    await queue.get();
+    queue.done(key);
+    return clock.now() - start;
+  };
+  assert.deepEqual([await readyAfter('k'), await readyAfter('k'), await readyAfter('k')], [5, 10, 20]);
+  assert.equal(await readyAfter('other'), 5, 'backoff is per key');
+  assert.equal(queue.numRequeues('k'), 3);
+  queue.forget('k');
+  assert.equal(await readyAfter('k'), 5);
+});
+
+test('the backoff is capped', () => {
+  const limiter = new ExponentialBackoffRateLimiter(5, 1000);
+  const delays = Array.from({ length: 12 }, () => limiter.when('k'));
+  assert.deepEqual(delays.slice(0, 4), [5, 10, 20, 40]);
+  assert.equal(Math.max(...delays), 1000);
+  assert.equal(delays.at(-1), 1000);
+  for (let i = 0; i < 100; i++) limiter.when('k');
+  assert.equal(limiter.when('k'), 1000, 'no overflow after many failures');
+});
+
+test('shutDown releases waiting workers with undefined and ignores later adds', async () => {
+  const { queue, clock } = newQueue();
+  const waiting = queue.get();
+  queue.addAfter('delayed', 10);
+  queue.shutDown();
+  assert.equal(await waiting, undefined);
+  queue.add('k');
+  assert.equal(await queue.get(), undefined);
+  assert.equal(clock.pendingTimers(), 0, 'delayed adds are cancelled');
+});
+
+test('shutDownWithDrain waits for in-flight keys to be done', async () => {
+  const { queue } = newQueue();
+  queue.add('k');
+  await queue.get();
+  let drained = false;
+  const draining = queue.shutDownWithDrain().then(() => (drained = true));
+  await settle();
+  assert.equal(drained, false);
+  queue.done('k');
+  await draining;
+  assert.equal(drained, true);
+});
+
+test('shutDownWithDrain resolves at once when nothing is in flight, also when called twice', async () => {
+  const { queue } = newQueue();
+  await queue.shutDownWithDrain();
+  await queue.shutDownWithDrain();
+});
+
+test('metrics observe adds, depth, retries, wait and work time', async () => {
+  const clock = new ManualClock();
+  const seen = { added: 0, depth: [] as number[], retried: 0, waited: [] as number[], worked: [] as number[] };
+  const metrics: WorkQueueMetrics = {
+    added: () => seen.added++,
+    depth: (depth) => seen.depth.push(depth),
+    retried: () => seen.retried++,
+    waited: (seconds) => seen.waited.push(seconds),
+    worked: (seconds) => seen.worked.push(seconds),
+  };
+  const queue = new WorkQueue({ clock, metrics });
+  queue.add('k');
+  queue.add('k');
+  await clock.advance(2000);
+  await queue.get();
+  await clock.advance(500);
+  queue.done('k');
+  queue.addRateLimited('k');
+  assert.equal(seen.added, 1);
+  assert.deepEqual(seen.depth, [1, 0]);
+  assert.deepEqual(seen.waited, [2]);
+  assert.deepEqual(seen.worked, [0.5]);
+  assert.equal(seen.retried, 1);
+});
