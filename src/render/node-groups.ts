@@ -1,0 +1,141 @@
+// A cluster is a set of node groups: the management group, each partition group
+// and, with a benchmark, the bench workers and coordinator. Each becomes one
+// StatefulSet with its ConfigMap; this module decides everything that differs
+// between them, so the object builders handle every group the same way.
+import type { AtomixCluster, EnvVarSpec, PartitionGroupSpec, ResourcesSpec, StorageSpec } from '../api/schema.js';
+import { partitionsOf } from '../api/defaults.js';
+import { names, serviceFqdn } from '../api/names.js';
+import {
+  clusterConfig,
+  logGroupConfig,
+  managementGroupConfig,
+  primaryBackupGroupConfig,
+  raftGroupConfig,
+  toHocon,
+  type AtomixConfig,
+  type PartitionGroupConfig,
+} from './atomix-config.js';
+import type { GroupIdentity } from './labels.js';
+
+export interface RenderOptions {
+  /** The cluster's DNS domain, part of every pod address and of the discovery service name. */
+  readonly clusterDomain: string;
+}
+
+export const DEFAULT_RENDER_OPTIONS: RenderOptions = { clusterDomain: 'cluster.local' };
+
+export const ATOMIX_IMAGE = 'atomix/atomix';
+/** atomix-bench was never released with version tags. */
+export const BENCH_IMAGE = 'atomix/atomix-bench:latest';
+
+export interface NodeGroup {
+  readonly id: GroupIdentity;
+  readonly statefulSet: string;
+  readonly configMap: string;
+  /** Headless Service that gives the pods their DNS names (the StatefulSet's serviceName). */
+  readonly governingService: string;
+  readonly replicas: number;
+  readonly image: string;
+  /** Leading arguments before the node's flags (atomix-bench needs its `agent` subcommand). */
+  readonly command: readonly string[];
+  readonly atomixConfig: string;
+  readonly env: readonly EnvVarSpec[];
+  readonly resources?: ResourcesSpec;
+  /** A PersistentVolumeClaim per pod for persistent protocols; emptyDir otherwise. */
+  readonly storage?: StorageSpec;
+  /** Pods the group may lose at once without losing its quorum; undefined: no budget. */
+  readonly maxUnavailable?: number;
+}
+
+export interface ClusterContext {
+  readonly cluster: string;
+  readonly namespace: string;
+  readonly version: string;
+  readonly options: RenderOptions;
+}
+
+export function contextOf(cluster: AtomixCluster, options: RenderOptions): ClusterContext {
+  return {
+    cluster: cluster.metadata.name,
+    namespace: cluster.metadata.namespace ?? 'default',
+    version: cluster.spec.version,
+    options,
+  };
+}
+
+export function discoveryServiceFqdn(ctx: ClusterContext): string {
+  return serviceFqdn(names.discoveryService(ctx.cluster), ctx.namespace, ctx.options.clusterDomain);
+}
+
+const memberIds = (statefulSet: string, size: number) =>
+  Array.from({ length: size }, (_, ordinal) => names.podName(statefulSet, ordinal));
+
+/** A Raft group stays available while a majority is up. */
+const raftTolerance = (size: number) => Math.max(1, Math.floor((size - 1) / 2));
+
+function atomixConfig(ctx: ClusterContext, groups: Partial<Omit<AtomixConfig, 'cluster'>>): string {
+  return toHocon({ cluster: clusterConfig(ctx.cluster, discoveryServiceFqdn(ctx)), ...groups });
+}
+
+export function managementGroup(ctx: ClusterContext, spec: AtomixCluster['spec']['managementGroup']): NodeGroup {
+  const statefulSet = names.managementStatefulSet(ctx.cluster);
+  return {
+    id: { cluster: ctx.cluster, role: 'management' },
+    statefulSet,
+    configMap: names.managementConfigMap(ctx.cluster),
+    governingService: names.discoveryService(ctx.cluster),
+    replicas: spec.size,
+    image: `${ATOMIX_IMAGE}:${ctx.version}`,
+    command: [],
+    atomixConfig: atomixConfig(ctx, { managementGroup: managementGroupConfig(memberIds(statefulSet, spec.size), spec.storage) }),
+    env: spec.env ?? [],
+    resources: spec.resources,
+    storage: spec.storage,
+    maxUnavailable: raftTolerance(spec.size),
+  };
+}
+
+export function partitionGroup(ctx: ClusterContext, spec: PartitionGroupSpec): NodeGroup {
+  const statefulSet = names.groupStatefulSet(ctx.cluster, spec.name);
+  const protocol = protocolOf(spec, memberIds(statefulSet, spec.size));
+  return {
+    id: { cluster: ctx.cluster, role: 'group', group: spec.name },
+    statefulSet,
+    configMap: names.groupConfigMap(ctx.cluster, spec.name),
+    governingService: names.discoveryService(ctx.cluster),
+    replicas: spec.size,
+    image: `${ATOMIX_IMAGE}:${ctx.version}`,
+    command: [],
+    atomixConfig: atomixConfig(ctx, { partitionGroups: { [spec.name]: protocol.config } }),
+    env: spec.env ?? [],
+    resources: spec.resources,
+    storage: protocol.storage,
+    maxUnavailable: protocol.config.type === 'primary-backup' ? 1 : raftTolerance(spec.size),
+  };
+}
+
+function protocolOf(spec: PartitionGroupSpec, members: string[]): { config: PartitionGroupConfig; storage?: StorageSpec } {
+  const partitions = partitionsOf(spec);
+  if (spec.raft) return { config: raftGroupConfig(spec.raft, partitions, members), storage: spec.raft.storage };
+  if (spec.log) return { config: logGroupConfig(spec.log, partitions), storage: spec.log.storage };
+  if (spec.primaryBackup) return { config: primaryBackupGroupConfig(partitions, spec.primaryBackup.memberGroupStrategy) };
+  // The schema requires exactly one protocol; reaching this means the input skipped validation.
+  throw new Error(`partition group ${spec.name} has no protocol (raft, primaryBackup or log)`);
+}
+
+/** Benchmark nodes are Atomix clients: they join through discovery and configure no group. */
+export function benchmarkGroups(ctx: ClusterContext, spec: NonNullable<AtomixCluster['spec']['benchmark']>): NodeGroup[] {
+  const common = {
+    governingService: names.benchService(ctx.cluster),
+    configMap: names.benchConfigMap(ctx.cluster),
+    image: BENCH_IMAGE,
+    command: ['agent'],
+    atomixConfig: atomixConfig(ctx, {}),
+    env: spec.env ?? [],
+    resources: spec.resources,
+  };
+  return [
+    { ...common, id: { cluster: ctx.cluster, role: 'benchmarkWorker' }, statefulSet: names.benchWorkers(ctx.cluster), replicas: spec.size },
+    { ...common, id: { cluster: ctx.cluster, role: 'benchmarkCoordinator' }, statefulSet: names.benchCoordinator(ctx.cluster), replicas: 1 },
+  ];
+}

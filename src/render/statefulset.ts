@@ -1,0 +1,135 @@
+// The StatefulSet of a node group, and the pod it runs: one Atomix agent whose
+// identity comes from its flags (member id = pod name, address = the pod's DNS
+// name under the governing Service), so no init container or extra image is needed.
+import { createHash } from 'node:crypto';
+import type { NodeGroup, ClusterContext } from './node-groups.js';
+import { groupLabels, selectorLabels, type GroupIdentity } from './labels.js';
+import type { StorageSpec } from '../api/schema.js';
+import type { KubeObject, ObjectMeta } from './meta.js';
+import { ATOMIX_CONFIG_FILE } from './config-map.js';
+import { PORTS } from './ports.js';
+import { serviceFqdn } from '../api/names.js';
+
+export const CONFIG_DIR = '/etc/atomix';
+export const DATA_VOLUME_DIR = '/var/lib/atomix';
+export const DATA_DIR = `${DATA_VOLUME_DIR}/data`;
+/** Rolls the pods when their configuration changes: the JVM reads it only at start. */
+export const CONFIG_HASH_ANNOTATION = 'agent.atomix.io/config-hash';
+/** 3.1.11+ images run as uid/gid 1000; the data volume must be writable for that group. */
+const ATOMIX_GID = 1000;
+
+export function statefulSet(ctx: ClusterContext, group: NodeGroup, meta: ObjectMeta): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: meta,
+    spec: {
+      serviceName: group.governingService,
+      replicas: group.replicas,
+      // Atomix nodes wait for each other's quorum before they become ready.
+      podManagementPolicy: 'Parallel',
+      selector: { matchLabels: selectorLabels(group.id) },
+      template: podTemplate(ctx, group),
+      ...(group.storage
+        ? {
+            volumeClaimTemplates: [dataVolumeClaim(group.id, group.storage)],
+            // Data outlives the group: a group removed by mistake can be re-added with its log.
+            persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+          }
+        : {}),
+    },
+  };
+}
+
+function podTemplate(ctx: ClusterContext, group: NodeGroup) {
+  return {
+    metadata: {
+      labels: groupLabels(group.id, ctx.version),
+      annotations: { [CONFIG_HASH_ANNOTATION]: sha256(group.atomixConfig).slice(0, 16) },
+    },
+    spec: {
+      // Service links would add a dozen variables per Service in the namespace to every JVM.
+      enableServiceLinks: false,
+      securityContext: { fsGroup: ATOMIX_GID, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' } },
+      affinity: spreadAcrossNodes(group),
+      containers: [atomixContainer(ctx, group)],
+      volumes: [
+        { name: 'config', configMap: { name: group.configMap } },
+        ...(group.storage ? [] : [{ name: 'data', emptyDir: {} }]),
+      ],
+    },
+  };
+}
+
+function atomixContainer(ctx: ClusterContext, group: NodeGroup) {
+  return {
+    name: 'atomix',
+    image: group.image,
+    imagePullPolicy: 'IfNotPresent',
+    args: [...group.command, ...nodeArgs(ctx, group)],
+    env: [
+      { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+      { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+      { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+      ...group.env,
+    ],
+    ...(group.resources ? { resources: group.resources } : {}),
+    ports: [
+      { name: 'http', containerPort: PORTS.http, protocol: 'TCP' },
+      { name: 'node', containerPort: PORTS.node, protocol: 'TCP' },
+      { name: 'gossip', containerPort: PORTS.node, protocol: 'UDP' },
+    ],
+    // Ready once the node has joined its groups: /v1/status answers only after Atomix started.
+    readinessProbe: { httpGet: { path: '/v1/status', port: 'http' }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    // Alive as soon as messaging listens, so a node waiting for its quorum is not killed.
+    livenessProbe: { tcpSocket: { port: 'node' }, initialDelaySeconds: 60, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
+    securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    volumeMounts: [
+      { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+      { name: 'data', mountPath: DATA_VOLUME_DIR },
+    ],
+  };
+}
+
+/** The Atomix agent's flags; `$(VAR)` is expanded by the kubelet from the container env. */
+export function nodeArgs(ctx: ClusterContext, group: NodeGroup): string[] {
+  const address = `$(POD_NAME).${serviceFqdn(group.governingService, ctx.namespace, ctx.options.clusterDomain)}:${PORTS.node}`;
+  const agentOnly = group.id.role === 'management' || group.id.role === 'group';
+  return [
+    '--config', `${CONFIG_DIR}/${ATOMIX_CONFIG_FILE}`,
+    '--member', '$(POD_NAME)',
+    '--address', address,
+    // The Kubernetes node is the Atomix host, which host-aware member groups spread across.
+    ...(agentOnly ? ['--host', '$(NODE_NAME)'] : []),
+    '--data-dir', DATA_DIR,
+    '--http-port', String(PORTS.http),
+  ];
+}
+
+function spreadAcrossNodes(group: NodeGroup) {
+  return {
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        {
+          weight: 100,
+          podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selectorLabels(group.id) } },
+        },
+      ],
+    },
+  };
+}
+
+function dataVolumeClaim(id: GroupIdentity, storage: StorageSpec) {
+  return {
+    metadata: { name: 'data', labels: selectorLabels(id) },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: storage.size } },
+      ...(storage.className !== undefined ? { storageClassName: storage.className } : {}),
+    },
+  };
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
