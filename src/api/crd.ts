@@ -8,13 +8,23 @@ import { CRD_NAME, GROUP, KIND, LIST_KIND, PLURAL, SHORT_NAMES, SINGULAR, VERSIO
 /**
  * Structural schemas forbid `additionalProperties: false` (the API server prunes
  * or, with strict field validation, rejects unknown fields itself), and TypeBox
- * marks nodes with symbol keys that are not part of the schema. Both go.
+ * marks nodes with symbol keys that are not part of the schema: both go. A field
+ * with a default is never missing, and the API server checks that defaults
+ * validate, so such fields leave `required` (the TypeScript types keep them).
  */
 function toStructural(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(toStructural);
   if (typeof node !== 'object' || node === null) return node;
-  const entries = Object.entries(node).filter(([key, value]) => !(key === 'additionalProperties' && value === false));
-  return Object.fromEntries(entries.map(([key, value]) => [key, toStructural(value)]));
+  const entries = Object.entries(node)
+    .filter(([key, value]) => !(key === 'additionalProperties' && value === false))
+    .map(([key, value]) => (key === 'required' ? [key, withoutDefaulted(node, value as string[])] : [key, toStructural(value)]))
+    .filter(([key, value]) => !(key === 'required' && (value as string[]).length === 0));
+  return Object.fromEntries(entries);
+}
+
+function withoutDefaulted(node: object, required: string[]): string[] {
+  const properties = (node as { properties?: Record<string, { default?: unknown }> }).properties ?? {};
+  return required.filter((name) => properties[name]?.default === undefined);
 }
 
 function rootSchema(): TSchema {
@@ -25,7 +35,7 @@ function rootSchema(): TSchema {
       properties: {
         apiVersion: { type: 'string' },
         kind: { type: 'string' },
-        metadata: { type: 'object' },
+        metadata: { type: 'object', properties: { name: { type: 'string' } } },
         spec: AtomixClusterSpecSchema,
         status: AtomixClusterStatusSchema,
       },

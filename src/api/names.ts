@@ -44,7 +44,10 @@ export const names = {
   groupStatefulSet: (cluster: string, group: string) => join(cluster, group),
   groupService: (cluster: string, group: string) => join(cluster, group),
   groupConfigMap: (cluster: string, group: string) => join(cluster, group, 'config'),
+  /** Headless Service governing all benchmark pods. */
+  benchService: (cluster: string) => join(cluster, BENCH),
   benchWorkers: (cluster: string) => join(cluster, BENCH_WORKER),
+  /** The coordinator's StatefulSet and its ClusterIP Service behind the Ingress. */
   benchCoordinator: (cluster: string) => join(cluster, BENCH_COORDINATOR),
   benchConfigMap: (cluster: string) => join(cluster, BENCH, 'config'),
   benchIngress: (cluster: string) => join(cluster, BENCH),
