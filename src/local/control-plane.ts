@@ -1,0 +1,351 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApiextensionsV1Api, CoreV1Api, RbacAuthorizationV1Api, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { serviceAccountSigningKey, tokenAuthFile, tokenUser, writeRequestsAuditPolicy, type TokenUser } from './credentials.js';
+import { kubeConfigForToken, kubeconfigYaml, serviceAccountKubeConfig, statusCodeOf } from './kubeconfig.js';
+import { ProcessGroup, type ManagedProcess } from './managed-process.js';
+import { NodeAgent } from './node-agent.js';
+import { findFreePort } from './ports.js';
+import { httpGetStatus, waitUntil } from './readiness.js';
+
+export interface ControlPlaneOptions {
+  /** Working directory for data, logs, keys and kubeconfigs; default: a new temporary directory. */
+  dir?: string;
+  /** Directory with etcd, kube-apiserver, kube-controller-manager and kube-scheduler; default: scripts/install-control-plane.sh. */
+  binDir?: string;
+  /**
+   * CustomResourceDefinitions to install before the controller-manager starts:
+   * its garbage collector discovers new kinds only every 30 s.
+   */
+  crds?: object[];
+  /** Number of Ready nodes the node agent registers; default 3. */
+  nodes?: number;
+  /** Receives progress lines. */
+  log?: (line: string) => void;
+}
+
+export interface ControlPlaneProcess {
+  name: string;
+  pid: number | undefined;
+  logPath: string;
+}
+
+export interface ControlPlane {
+  /** https://127.0.0.1:<port> */
+  server: string;
+  /** CA bundle that verifies the apiserver's self-signed serving certificate. */
+  caPem: string;
+  /** Bearer token of user "admin" in group system:masters. */
+  adminToken: string;
+  /** Admin kubeconfig file (YAML) in dir. */
+  kubeconfigPath: string;
+  /** JSON lines, one audit event per write request (create, update, patch, delete, deletecollection). */
+  auditLogPath: string;
+  dir: string;
+  nodeNames: string[];
+  processes: ControlPlaneProcess[];
+  kubeConfig(): KubeConfig;
+  kubeConfigForToken(token: string): KubeConfig;
+  /** Creates the ServiceAccount if needed and authenticates as it with a TokenRequest token. */
+  serviceAccountKubeConfig(namespace: string, name: string): Promise<KubeConfig>;
+  /** Stops everything and waits for every process to exit; removes dir if it was created here, unless keepDir. */
+  stop(options?: { keepDir?: boolean }): Promise<void>;
+}
+
+const timeouts = { etcd: 30_000, apiserver: 120_000, component: 90_000, crd: 60_000 };
+
+const controllers = [
+  'garbage-collector-controller',
+  'namespace-controller',
+  'serviceaccount-controller',
+  'statefulset-controller',
+  'deployment-controller',
+  'replicaset-controller',
+  'job-controller',
+  'disruption-controller',
+  'endpointslice-controller',
+  'persistentvolume-binder-controller',
+  'persistentvolumeclaim-protection-controller',
+  'persistentvolume-protection-controller',
+  'clusterrole-aggregation-controller',
+  'pod-garbage-collector-controller',
+];
+
+interface Identities {
+  admin: TokenUser;
+  controllerManager: TokenUser;
+  scheduler: TokenUser;
+  nodeAgent: TokenUser;
+}
+
+/**
+ * Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and a
+ * node agent on loopback, and resolves once all of them are ready. If startup
+ * fails, whatever was started is stopped again and dir is kept for its logs.
+ */
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const log = options.log ?? (() => {});
+  const ownsDir = options.dir === undefined;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'atomix-control-plane-'));
+  mkdirSync(dir, { recursive: true });
+  const binDir = options.binDir ?? (await installControlPlane(log));
+  const group = new ProcessGroup();
+  let nodeAgent: NodeAgent | undefined;
+  const stopAll = async () => {
+    await nodeAgent?.stop();
+    await group.stopAll();
+  };
+
+  try {
+    const startedAt = Date.now();
+    const since = () => `${((Date.now() - startedAt) / 1000).toFixed(1)} s`;
+    const identities: Identities = {
+      admin: tokenUser('admin', ['system:masters']),
+      // Without per-controller ServiceAccount credentials, the controllers act as the manager itself.
+      controllerManager: tokenUser('system:kube-controller-manager', ['system:masters']),
+      scheduler: tokenUser('system:kube-scheduler', []),
+      nodeAgent: tokenUser('local:node-agent', ['system:masters']),
+    };
+
+    const etcd = await startEtcd(group, binDir, dir);
+    await waitUntil(async () => (await httpGetStatus(`${etcd.url}/health`)) === 200, {
+      what: 'etcd /health',
+      timeoutMs: timeouts.etcd,
+      processes: [etcd.process],
+    });
+    log(`etcd ready after ${since()}`);
+
+    const apiserver = await startApiserver(group, binDir, dir, etcd.url, identities);
+    const caPem = await waitForApiserver(apiserver.process, apiserver.server, apiserver.caPath, identities.admin.token);
+    log(`kube-apiserver ready at ${apiserver.server} after ${since()}`);
+    const cluster = { server: apiserver.server, caPem };
+    const admin = () => kubeConfigForToken(cluster, identities.admin.token, 'admin');
+    const kubeconfigPath = writeKubeconfig(dir, 'admin', admin());
+
+    await installCrds(admin(), options.crds ?? []);
+    if (options.crds?.length) log(`${options.crds.length} CRD(s) established after ${since()}`);
+
+    const components = [
+      await startController(group, binDir, dir, 'kube-controller-manager', kubeConfigForToken(cluster, identities.controllerManager.token), [
+        '--leader-elect=false',
+        '--use-service-account-credentials=false',
+        `--controllers=${controllers.join(',')}`,
+        '--kube-api-qps=100',
+        '--kube-api-burst=200',
+      ]),
+      await startController(group, binDir, dir, 'kube-scheduler', kubeConfigForToken(cluster, identities.scheduler.token), [
+        '--leader-elect=false',
+      ]),
+    ];
+    for (const component of components) {
+      await waitUntil(async () => (await httpGetStatus(component.healthz)) === 200, {
+        what: `${component.process.name} /healthz`,
+        timeoutMs: timeouts.component,
+        processes: group.processes.slice(),
+      });
+    }
+    log(`kube-controller-manager and kube-scheduler ready after ${since()}`);
+
+    const volumeDir = join(dir, 'volumes');
+    nodeAgent = await NodeAgent.start({
+      kubeConfig: kubeConfigForToken(cluster, identities.nodeAgent.token, 'node-agent'),
+      nodeCount: options.nodes ?? 3,
+      volumeDir,
+      log,
+    });
+    log(`control plane ready with ${nodeAgent.nodeNames.length} node(s) after ${since()}; dir ${dir}`);
+
+    let stopped: Promise<void> | undefined;
+    return {
+      server: cluster.server,
+      caPem,
+      adminToken: identities.admin.token,
+      kubeconfigPath,
+      auditLogPath: apiserver.auditLogPath,
+      dir,
+      nodeNames: nodeAgent.nodeNames,
+      processes: group.processes.map(({ name, pid, logPath }) => ({ name, pid, logPath })),
+      kubeConfig: admin,
+      kubeConfigForToken: (token) => kubeConfigForToken(cluster, token),
+      serviceAccountKubeConfig: (namespace, name) => serviceAccountKubeConfig(admin(), namespace, name),
+      stop(stopOptions = {}) {
+        stopped ??= stopAll().then(() => {
+          if (ownsDir && !stopOptions.keepDir) rmSync(dir, { recursive: true, force: true });
+        });
+        return stopped;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`control plane failed to start (logs in ${dir}): ${message}`, { cause: error });
+  }
+}
+
+/** Runs the cached build script and returns the bin directory it prints. */
+export function installControlPlane(log: (line: string) => void): Promise<string> {
+  const script = fileURLToPath(new URL('../../scripts/install-control-plane.sh', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const build = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    build.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    build.stderr.on('data', (chunk: Buffer) => chunk.toString().trimEnd().split('\n').forEach((line) => log(line)));
+    build.on('error', reject);
+    build.on('exit', (code) => {
+      const binDir = stdout.trim().split('\n').pop();
+      if (code === 0 && binDir) resolve(binDir);
+      else reject(new Error(`${script} failed with exit code ${code}`));
+    });
+  });
+}
+
+async function startEtcd(group: ProcessGroup, binDir: string, dir: string) {
+  const [clientPort, peerPort] = [await findFreePort(), await findFreePort()];
+  const url = `http://127.0.0.1:${clientPort}`;
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const process = group.start({
+    name: 'etcd',
+    command: join(binDir, 'etcd'),
+    args: [
+      '--name=local',
+      `--data-dir=${join(dir, 'etcd')}`,
+      `--listen-client-urls=${url}`,
+      `--advertise-client-urls=${url}`,
+      `--listen-peer-urls=${peerUrl}`,
+      `--initial-advertise-peer-urls=${peerUrl}`,
+      `--initial-cluster=local=${peerUrl}`,
+      '--unsafe-no-fsync=true',
+      '--log-level=warn',
+    ],
+    logPath: join(dir, 'etcd.log'),
+  });
+  return { process, url };
+}
+
+async function startApiserver(group: ProcessGroup, binDir: string, dir: string, etcdUrl: string, identities: Identities) {
+  const port = await findFreePort();
+  const server = `https://127.0.0.1:${port}`;
+  const certDir = join(dir, 'kube-apiserver');
+  mkdirSync(certDir, { recursive: true });
+  const file = (name: string, content: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, content, { mode: 0o600 });
+    return path;
+  };
+  const signingKey = serviceAccountSigningKey();
+  const auditLogPath = join(dir, 'audit.log');
+  const process = group.start({
+    name: 'kube-apiserver',
+    command: join(binDir, 'kube-apiserver'),
+    args: [
+      `--etcd-servers=${etcdUrl}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${port}`,
+      // Without serving certificate flags, the apiserver self-signs one (and its CA) into this directory.
+      `--cert-dir=${certDir}`,
+      `--token-auth-file=${file('tokens.csv', tokenAuthFile(Object.values(identities)))}`,
+      '--authorization-mode=RBAC',
+      `--service-account-issuer=${server}`,
+      `--service-account-key-file=${file('service-account.pub', signingKey.publicKeyPem)}`,
+      `--service-account-signing-key-file=${file('service-account.key', signingKey.privateKeyPem)}`,
+      '--service-cluster-ip-range=10.96.0.0/16',
+      // Nothing mounts ServiceAccount tokens into pods, so pods need not reference an existing one.
+      '--disable-admission-plugins=ServiceAccount',
+      '--allow-privileged=true',
+      // Endpoints may not point at loopback, which is the only address we advertise.
+      '--endpoint-reconciler-type=none',
+      `--audit-policy-file=${file('audit-policy.yaml', writeRequestsAuditPolicy)}`,
+      `--audit-log-path=${auditLogPath}`,
+      // Large enough that the log never rotates away events a test wants to count.
+      '--audit-log-maxsize=4096',
+      '--profiling=false',
+    ],
+    logPath: join(dir, 'kube-apiserver.log'),
+  });
+  return { process, server, caPath: join(certDir, 'apiserver.crt'), auditLogPath };
+}
+
+/** Waits until the apiserver serves, has finished its bootstrap, and returns its CA. */
+async function waitForApiserver(process: ManagedProcess, server: string, caPath: string, adminToken: string): Promise<string> {
+  const wait = { timeoutMs: timeouts.apiserver, processes: [process] };
+  let caPem = '';
+  await waitUntil(
+    async () => {
+      caPem = existsSync(caPath) ? readFileSync(caPath, 'utf8') : '';
+      return caPem !== '' && (await httpGetStatus(`${server}/readyz`, caPem)) === 200;
+    },
+    { ...wait, what: 'kube-apiserver /readyz' },
+  );
+  const admin = kubeConfigForToken({ server, caPem }, adminToken);
+  const core = admin.makeApiClient(CoreV1Api);
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  await waitUntil(
+    async () => {
+      await core.readNamespace({ name: 'default' });
+      await rbac.readClusterRole({ name: 'cluster-admin' });
+      await rbac.readClusterRoleBinding({ name: 'system:kube-scheduler' });
+      return true;
+    },
+    { ...wait, what: 'the default namespace and the RBAC bootstrap roles' },
+  );
+  return caPem;
+}
+
+async function installCrds(admin: KubeConfig, crds: object[]): Promise<void> {
+  const api = admin.makeApiClient(ApiextensionsV1Api);
+  for (const crd of crds as V1CustomResourceDefinition[]) {
+    await api.createCustomResourceDefinition({ body: crd }).catch((error: unknown) => {
+      if (statusCodeOf(error) !== 409) throw error;
+    });
+  }
+  for (const crd of crds as V1CustomResourceDefinition[]) {
+    const name = crd.metadata?.name ?? '';
+    await waitUntil(
+      async () => {
+        const current = await api.readCustomResourceDefinition({ name });
+        return current.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
+      },
+      { what: `CRD ${name} to be established`, timeoutMs: timeouts.crd },
+    );
+  }
+}
+
+/** Starts kube-controller-manager or kube-scheduler, which share their serving and client flags. */
+async function startController(
+  group: ProcessGroup,
+  binDir: string,
+  dir: string,
+  name: 'kube-controller-manager' | 'kube-scheduler',
+  kubeConfig: KubeConfig,
+  extraArgs: string[],
+) {
+  const port = await findFreePort();
+  const kubeconfigPath = writeKubeconfig(dir, name, kubeConfig);
+  const process = group.start({
+    name,
+    command: join(binDir, name),
+    args: [
+      `--kubeconfig=${kubeconfigPath}`,
+      `--authentication-kubeconfig=${kubeconfigPath}`,
+      `--authorization-kubeconfig=${kubeconfigPath}`,
+      // Client CAs live in a ConfigMap the apiserver only publishes when it has any; ours has none.
+      '--authentication-skip-lookup=true',
+      '--bind-address=127.0.0.1',
+      `--secure-port=${port}`,
+      `--cert-dir=${join(dir, name)}`,
+      ...extraArgs,
+    ],
+    logPath: join(dir, `${name}.log`),
+  });
+  return { process, healthz: `https://127.0.0.1:${port}/healthz` };
+}
+
+function writeKubeconfig(dir: string, name: string, kubeConfig: KubeConfig): string {
+  const path = join(dir, `${name}.kubeconfig`);
+  writeFileSync(path, kubeconfigYaml(kubeConfig), { mode: 0o600 });
+  return path;
+}
