@@ -272,11 +272,11 @@ async function startApiserver(group: ProcessGroup, binDir: string, dir: string, 
 /** Waits until the apiserver serves, has finished its bootstrap, and returns its CA. */
 async function waitForApiserver(process: ManagedProcess, server: string, caPath: string, adminToken: string): Promise<string> {
   const wait = { timeoutMs: timeouts.apiserver, processes: [process] };
-  let caPem = '';
-  await waitUntil(
+  const caPem = await waitUntil(
     async () => {
-      caPem = existsSync(caPath) ? readFileSync(caPath, 'utf8') : '';
-      return caPem !== '' && (await httpGetStatus(`${server}/readyz`, caPem)) === 200;
+      // The apiserver writes its self-signed certificate and CA bundle before it serves.
+      const bundle = existsSync(caPath) ? readFileSync(caPath, 'utf8') : '';
+      return bundle !== '' && (await httpGetStatus(`${server}/readyz`, bundle)) === 200 && bundle;
     },
     { ...wait, what: 'kube-apiserver /readyz' },
   );

@@ -10,8 +10,11 @@ export interface WaitOptions {
   processes?: ManagedProcess[];
 }
 
-/** Polls check until it returns true; errors thrown by check count as "not yet". */
-export async function waitUntil(check: () => Promise<boolean>, options: WaitOptions): Promise<void> {
+/**
+ * Polls check until it returns a value other than undefined or false, and
+ * returns that value. Errors thrown by check count as "not yet".
+ */
+export async function waitUntil<T>(check: () => Promise<T | undefined | false>, options: WaitOptions): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -19,7 +22,8 @@ export async function waitUntil(check: () => Promise<boolean>, options: WaitOpti
       if (!process.running) throw process.unexpectedExitError();
     }
     try {
-      if (await check()) return;
+      const result = await check();
+      if (result !== undefined && result !== false) return result;
       lastError = undefined;
     } catch (error) {
       lastError = error;
