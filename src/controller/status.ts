@@ -1,0 +1,115 @@
+// The AtomixCluster status, computed only from what is observed: the
+// StatefulSets' own status, and the problems this reconcile ran into.
+import type { AtomixCluster, AtomixClusterStatus, GroupStatus } from '../api/schema.js';
+import { names } from '../api/names.js';
+import { CONDITION, mergeConditions, type ConditionInput } from './conditions.js';
+
+export interface ObservedStatefulSet {
+  metadata?: { generation?: number };
+  spec?: { replicas?: number };
+  status?: { observedGeneration?: number; readyReplicas?: number; updatedReplicas?: number; replicas?: number };
+}
+
+export type StatefulSetLookup = (name: string) => ObservedStatefulSet | undefined;
+
+/** A problem that keeps the cluster from converging, with the reason shown in Degraded. */
+export interface Problem {
+  readonly reason: string;
+  readonly message: string;
+}
+
+interface GroupPlan {
+  name: string;
+  statefulSets: { name: string; replicas: number }[];
+}
+
+function plannedGroups(cluster: AtomixCluster): { management: GroupPlan; partitions: GroupPlan[]; benchmark?: GroupPlan } {
+  const { spec } = cluster;
+  const c = cluster.metadata.name;
+  return {
+    management: { name: 'management', statefulSets: [{ name: names.managementStatefulSet(c), replicas: spec.managementGroup.size }] },
+    partitions: (spec.partitionGroups ?? []).map((group) => ({
+      name: group.name,
+      statefulSets: [{ name: names.groupStatefulSet(c, group.name), replicas: group.size }],
+    })),
+    ...(spec.benchmark
+      ? {
+          benchmark: {
+            name: 'benchmark',
+            statefulSets: [
+              { name: names.benchWorkers(c), replicas: spec.benchmark.size },
+              { name: names.benchCoordinator(c), replicas: 1 },
+            ],
+          },
+        }
+      : {}),
+  };
+}
+
+/** Ready pods count only once the StatefulSet controller has seen the current spec and rolled it out. */
+function readyPods(observed: ObservedStatefulSet | undefined, replicas: number): number {
+  if (!observed?.status) return 0;
+  const { status, metadata } = observed;
+  const current = (status.observedGeneration ?? 0) >= (metadata?.generation ?? 0);
+  if (!current) return 0;
+  return Math.min(status.readyReplicas ?? 0, status.updatedReplicas ?? 0, replicas);
+}
+
+function groupStatus(plan: GroupPlan, lookup: StatefulSetLookup): GroupStatus {
+  return plan.statefulSets.reduce<GroupStatus>(
+    (total, { name, replicas }) => ({
+      name: plan.name,
+      replicas: total.replicas + replicas,
+      readyReplicas: total.readyReplicas + readyPods(lookup(name), replicas),
+    }),
+    { name: plan.name, replicas: 0, readyReplicas: 0 },
+  );
+}
+
+const isReady = (group: GroupStatus) => group.readyReplicas >= group.replicas;
+
+export function computeStatus(
+  cluster: AtomixCluster,
+  lookup: StatefulSetLookup,
+  problems: readonly Problem[],
+  now: Date,
+): AtomixClusterStatus {
+  const plan = plannedGroups(cluster);
+  const management = groupStatus(plan.management, lookup);
+  const partitionGroups = plan.partitions.map((group) => groupStatus(group, lookup));
+  const benchmark = plan.benchmark ? groupStatus(plan.benchmark, lookup) : undefined;
+  const all = [management, ...partitionGroups, ...(benchmark ? [benchmark] : [])];
+  const conditions = mergeConditions(
+    cluster.status?.conditions,
+    verdict(all, problems),
+    cluster.metadata.generation,
+    now,
+  );
+  return {
+    serviceName: names.discoveryService(cluster.metadata.name),
+    ...(cluster.metadata.generation !== undefined ? { observedGeneration: cluster.metadata.generation } : {}),
+    readyGroups: `${all.filter(isReady).length}/${all.length}`,
+    conditions,
+    managementGroup: management,
+    partitionGroups,
+    ...(benchmark ? { benchmark } : {}),
+  };
+}
+
+function verdict(groups: GroupStatus[], problems: readonly Problem[]): ConditionInput[] {
+  const waiting = groups.filter((group) => !isReady(group));
+  const allReady = waiting.length === 0;
+  const waitingFor = waiting.map((g) => `${g.name} ${g.readyReplicas}/${g.replicas}`).join(', ');
+  const degraded = problems.length > 0;
+  return [
+    allReady
+      ? { type: CONDITION.ready, status: 'True', reason: 'AllGroupsReady', message: `all ${groups.length} groups are ready` }
+      : { type: CONDITION.ready, status: 'False', reason: 'GroupsNotReady', message: `pods ready: ${waitingFor}` },
+    allReady || degraded
+      ? { type: CONDITION.progressing, status: 'False', reason: degraded ? 'Blocked' : 'Converged', message: degraded ? 'see Degraded' : 'every group runs its desired pods' }
+      : { type: CONDITION.progressing, status: 'True', reason: 'WaitingForPods', message: `waiting for ${waitingFor}` },
+    degraded
+      ? { type: CONDITION.degraded, status: 'True', reason: problems[0]!.reason, message: problems.map((p) => p.message).join('; ') }
+      : { type: CONDITION.degraded, status: 'False', reason: 'AsExpected', message: 'no problems' },
+  ];
+}
