@@ -1,0 +1,172 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig, PatchStrategy } from '@kubernetes/client-node';
+import { KubeClient, loadKubeConfig } from '../../../src/kube/client.js';
+import { applyObject } from '../../../src/kube/apply.js';
+import { KubeApiError } from '../../../src/kube/errors.js';
+import type { WatchEvent } from '../../../src/kube/informer.js';
+
+/** A tiny HTTP server standing in for the API server's wire format, to test the client's HTTP layer. */
+interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+const seen: Seen[] = [];
+let server: http.Server;
+let baseUrl = '';
+
+function route(request: http.IncomingMessage, body: string, response: http.ServerResponse): void {
+  const url = new URL(request.url ?? '/', 'http://x');
+  const json = (status: number, value: unknown) => {
+    response.writeHead(status, { 'Content-Type': 'application/json' });
+    response.end(JSON.stringify(value));
+  };
+  if (url.pathname === '/apis/policy/v1') {
+    return json(200, {
+      kind: 'APIResourceList',
+      groupVersion: 'policy/v1',
+      resources: [{ name: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', namespaced: true, singularName: '', verbs: [] }],
+    });
+  }
+  if (request.method === 'PATCH') return json(200, { ...JSON.parse(body), metadata: { ...JSON.parse(body).metadata, resourceVersion: '7' } });
+  if (url.pathname === '/api/v1/namespaces/ns/configmaps' && url.searchParams.get('watch') === 'true') {
+    if (url.searchParams.get('resourceVersion') === 'gone') return json(410, { kind: 'Status', code: 410, reason: 'Expired', message: 'too old' });
+    response.writeHead(200, { 'Content-Type': 'application/json' });
+    const events = [
+      JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'a', resourceVersion: '2' } } }),
+      JSON.stringify({ type: 'BOOKMARK', object: { metadata: { resourceVersion: '3' } } }),
+    ].join('\n') + '\n';
+    // Split mid-line to exercise reassembly.
+    response.write(events.slice(0, 17));
+    setImmediate(() => response.end(events.slice(17)));
+    return;
+  }
+  if (url.pathname === '/api/v1/namespaces/ns/configmaps') {
+    return json(200, { kind: 'ConfigMapList', metadata: { resourceVersion: '1' }, items: [{ metadata: { name: 'a' } }] });
+  }
+  return json(404, { kind: 'Status', code: 404, reason: 'NotFound', message: `${url.pathname} not found` });
+}
+
+before(async () => {
+  server = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      seen.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body });
+      route(request, body, response);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+function newClient(): KubeClient {
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: 'c', server: baseUrl, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 'secret-token' }],
+    contexts: [{ name: 'ctx', cluster: 'c', user: 'u', namespace: 'ns' }],
+    currentContext: 'ctx',
+  });
+  return new KubeClient(config);
+}
+
+test('server-side apply through KubernetesObjectApi is sent with the apply content type, authenticated and counted', async () => {
+  const client = newClient();
+  seen.length = 0;
+  const desired = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'p', namespace: 'ns' }, spec: { maxUnavailable: 1 } };
+  const result = await applyObject(client.objects, desired, { fieldManager: 'atomix-operator' });
+  assert.equal(result.applied, true);
+  const patch = seen.find((request) => request.method === 'PATCH');
+  assert.ok(patch);
+  assert.equal(patch.headers['content-type'], PatchStrategy.ServerSideApply);
+  assert.equal(patch.headers.authorization, 'Bearer secret-token');
+  assert.match(patch.url, /fieldManager=atomix-operator/);
+  assert.match(patch.url, /force=true/);
+  assert.deepEqual(JSON.parse(patch.body).spec, { maxUnavailable: 1 });
+  assert.equal(client.requests.writes(), 1);
+  assert.equal(client.requests.total({ verb: 'get', resource: 'discovery' }), 1);
+  client.close();
+});
+
+test('raw requests parse JSON and map error statuses to KubeApiError', async () => {
+  const client = newClient();
+  const list = await client.list('/api/v1/namespaces/ns/configmaps', { limit: 500, continue: undefined, labelSelector: '' }, AbortSignal.timeout(5000));
+  assert.equal(list.items?.length, 1);
+  const listed = seen.at(-1);
+  assert.equal(listed?.url, '/api/v1/namespaces/ns/configmaps?limit=500', 'undefined and empty parameters are left out');
+  assert.equal(listed?.headers.authorization, 'Bearer secret-token');
+  await assert.rejects(client.request({ method: 'GET', path: '/api/v1/namespaces/ns/secrets/x' }), (error: unknown) => {
+    assert.ok(error instanceof KubeApiError);
+    assert.equal(error.statusCode, 404);
+    assert.equal(error.reason, 'NotFound');
+    return true;
+  });
+  assert.equal(client.requests.total({ verb: 'get', resource: 'secrets', code: '404' }), 1);
+  assert.equal(client.requests.total({ verb: 'list', resource: 'configmaps', code: '200' }), 1);
+  client.close();
+});
+
+test('watch streams events split across chunks, and is counted as a watch', async () => {
+  const client = newClient();
+  const events: WatchEvent[] = [];
+  await client.watch('/api/v1/namespaces/ns/configmaps', { resourceVersion: '1' }, (event) => events.push(event), AbortSignal.timeout(5000));
+  assert.deepEqual(events.map((event) => event.type), ['ADDED', 'BOOKMARK']);
+  assert.equal(client.requests.total({ verb: 'watch', resource: 'configmaps' }), 1);
+  assert.match(seen.at(-1)?.url ?? '', /watch=true/);
+  client.close();
+});
+
+test('a watch answered with HTTP 410 rejects with a 410 KubeApiError', async () => {
+  const client = newClient();
+  await assert.rejects(
+    client.watch('/api/v1/namespaces/ns/configmaps', { resourceVersion: 'gone' }, () => {}, AbortSignal.timeout(5000)),
+    (error: unknown) => error instanceof KubeApiError && error.statusCode === 410,
+  );
+  client.close();
+});
+
+test('connection failures are counted with code "error"', async () => {
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: 'c', server: 'http://127.0.0.1:1', skipTLSVerify: true }],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
+    currentContext: 'ctx',
+  });
+  const client = new KubeClient(config);
+  await assert.rejects(client.request({ method: 'GET', path: '/api/v1/namespaces/ns/pods/p' }));
+  assert.equal(client.requests.total({ code: 'error' }), 1);
+  client.close();
+});
+
+test('loadKubeConfig reads an explicit file and selects the context', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'kubeconfig-'));
+  const file = join(directory, 'config');
+  await writeFile(
+    file,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{name: one, cluster: {server: "https://one:6443"}}, {name: two, cluster: {server: "https://two:6443"}}]',
+      'users: [{name: u, user: {token: t}}]',
+      'contexts: [{name: first, context: {cluster: one, user: u}}, {name: second, context: {cluster: two, user: u}}]',
+      'current-context: first',
+    ].join('\n'),
+  );
+  try {
+    assert.equal(loadKubeConfig({ kubeconfig: file }).getCurrentCluster()?.server, 'https://one:6443');
+    assert.equal(loadKubeConfig({ kubeconfig: file, context: 'second' }).getCurrentCluster()?.server, 'https://two:6443');
+  } finally {
+    await rm(directory, { recursive: true });
+  }
+});
