@@ -55,8 +55,25 @@ export function clusterAccessOf(kubeConfig: KubeConfig): ClusterAccess {
   return { server: cluster.server, caPem: Buffer.from(cluster.caData, 'base64').toString() };
 }
 
-/** The HTTP status of a failed client-node request (ApiException.code), if any. */
+/** The HTTP status of a failed client-node request (ApiException.code, or statusCode from Watch), if any. */
 export function statusCodeOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : undefined;
+  const { code, statusCode } = (error ?? {}) as { code?: unknown; statusCode?: unknown };
+  const status = code ?? statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** One line for a failed request: "HTTP 403: <message of the Status body>", or the error's message. */
+export function describeError(error: unknown): string {
+  const code = statusCodeOf(error);
+  const message = statusMessage((error as { body?: unknown } | null)?.body) ?? (error instanceof Error ? error.message : String(error));
+  return code === undefined ? message : `HTTP ${code}: ${message}`;
+}
+
+function statusMessage(body: unknown): string | undefined {
+  if (typeof body !== 'string') return undefined;
+  try {
+    return (JSON.parse(body) as { message?: string }).message;
+  } catch {
+    return body;
+  }
 }

@@ -7,7 +7,7 @@ import {
   type V1PersistentVolumeClaim,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { statusCodeOf } from './kubeconfig.js';
+import { describeError, statusCodeOf } from './kubeconfig.js';
 import { watchResource, type ResourceWatch, type WatchEventType } from './resource-watch.js';
 
 /** Pods annotated with this set to "false" run but never become Ready. */
@@ -168,7 +168,7 @@ export class NodeAgent {
     const settled = request
       .catch((error: unknown) => {
         const code = statusCodeOf(error);
-        if (code !== 404 && code !== 409 && code !== 422) this.log(`node agent: ${what} failed: ${String(error)}`);
+        if (code !== 404 && code !== 409 && code !== 422) this.log(`node agent: ${what} failed: ${describeError(error)}`);
       })
       .finally(() => this.inFlight.delete(settled));
     this.inFlight.add(settled);

@@ -1,4 +1,5 @@
 import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { describeError } from './kubeconfig.js';
 import { sleep } from './readiness.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -15,6 +16,9 @@ export interface ResourceWatch {
 }
 
 const retryDelayMs = 1000;
+// The server ends each watch after this long and we resume, so a stream that
+// silently stopped delivering cannot stall us forever.
+const watchTimeoutSeconds = 300;
 
 /**
  * Delivers every object of a collection and then its changes, forever: after a
@@ -45,7 +49,12 @@ export function watchResource<T extends KubernetesObject>(
         if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') onEvent(type, object);
       };
       const onDone = (error: unknown) => (error ? reject(error) : resolve(latest));
-      const query = { resourceVersion, allowWatchBookmarks: true, fieldSelector: target.fieldSelector };
+      const query = {
+        resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: watchTimeoutSeconds,
+        fieldSelector: target.fieldSelector,
+      };
       watch.watch(target.path, query, onLine, onDone).then((controller) => {
         current = controller;
         if (stopped) controller.abort();
@@ -62,7 +71,7 @@ export function watchResource<T extends KubernetesObject>(
         while (!stopped) resourceVersion = await streamFrom(resourceVersion);
       } catch (error) {
         if (stopped) return;
-        log(`re-listing ${target.path} after: ${error instanceof Error ? error.message : String(error)}`);
+        log(`re-listing ${target.path} after: ${describeError(error)}`);
         await sleep(retryDelayMs);
       }
     }
