@@ -31,6 +31,11 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
   });
 }
 
+/** Kubernetes MicroTime: RFC 3339 with exactly six fractional digits. */
+export function toMicroTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
 /** Lets every pending promise continuation run (two macrotask turns cover chained awaits). */
 export async function settle(): Promise<void> {
   for (let turn = 0; turn < 3; turn++) await new Promise<void>((resolve) => setImmediate(resolve));

@@ -7,7 +7,7 @@
  * reconcile: the write happens in the background and failures go to `onError`.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, toMicroTime, type Clock } from './clock.js';
 import type { RawRequester } from './apply.js';
 
 export type EventType = 'Normal' | 'Warning';
@@ -96,7 +96,7 @@ export class EventRecorder {
         apiVersion: 'events.k8s.io/v1',
         kind: 'Event',
         metadata: { name, namespace },
-        eventTime: microTime(now),
+        eventTime: toMicroTime(now),
         reportingController: this.options.reportingController,
         reportingInstance: this.options.reportingInstance,
         type: details.type,
@@ -123,11 +123,6 @@ function eventIdentity(regarding: KubernetesObject, details: EventDetails): stri
 /** Unique per process like client-go's `<name>.<hex nanoseconds>`, with a sequence for same-millisecond events. */
 function eventSuffix(nowMs: number, sequence: number): string {
   return (BigInt(nowMs) * 1_000_000n + BigInt(sequence % 1_000_000)).toString(16);
-}
-
-/** MicroTime: RFC 3339 with exactly six fractional digits. */
-function microTime(nowMs: number): string {
-  return new Date(nowMs).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
 function truncateUtf8(text: string, maxBytes: number): string {
