@@ -103,12 +103,51 @@ describe('local control plane', () => {
     await waitFor(async () => (await readyReplicas()) === replicas, { what: 'all replicas to be ready again' });
   });
 
+  test('a rolling update replaces every pod and they become ready again', async () => {
+    const before = new Map((await podsOf()).map((pod) => [pod.metadata?.name, pod.metadata?.uid]));
+    await apps.patchNamespacedStatefulSet({
+      name,
+      namespace,
+      body: [{ op: 'add', path: '/spec/template/metadata/annotations', value: { revision: '2' } }],
+    });
+    await waitFor(
+      async () => {
+        const { metadata, status } = await apps.readNamespacedStatefulSet({ name, namespace });
+        return (
+          status?.observedGeneration === metadata?.generation &&
+          status?.updateRevision === status?.currentRevision &&
+          status?.updatedReplicas === replicas &&
+          status?.readyReplicas === replicas
+        );
+      },
+      { what: 'the rollout to finish', timeoutMs: 60_000 },
+    );
+    for (const pod of await podsOf()) {
+      assert.notEqual(pod.metadata?.uid, before.get(pod.metadata?.name), `${pod.metadata?.name} was replaced`);
+    }
+  });
+
+  test('scaling down removes the highest ordinals and keeps their claims', async () => {
+    await apps.patchNamespacedStatefulSetScale({ name, namespace, body: [{ op: 'replace', path: '/spec/replicas', value: 1 }] });
+    await waitFor(async () => (await podsOf()).length === 1, { what: 'two pods to be removed' });
+    assert.deepEqual((await podsOf()).map((pod) => pod.metadata?.name), [`${name}-0`]);
+    assert.equal((await claimsOf()).length, replicas);
+  });
+
   test('deleting the StatefulSet garbage-collects its pods and keeps its claims', async () => {
     await apps.deleteNamespacedStatefulSet({ name, namespace });
     await waitFor(async () => (await podsOf()).length === 0, { what: 'the pods to be garbage-collected', timeoutMs: 60_000 });
     const claims = await claimsOf();
     assert.equal(claims.length, replicas);
     assert.ok(claims.every((claim) => claim.status?.phase === 'Bound' && !claim.metadata?.deletionTimestamp));
+  });
+
+  test('deleting a claim deletes its volume', async () => {
+    const volumes = new Set((await claimsOf()).map((claim) => claim.spec?.volumeName));
+    await core.deleteCollectionNamespacedPersistentVolumeClaim({ namespace });
+    const remaining = async () => (await core.listPersistentVolume()).items.filter((volume) => volumes.has(volume.metadata?.name));
+    await waitFor(async () => (await remaining()).length === 0, { what: 'the volumes to be deleted' });
+    assert.deepEqual(await claimsOf(), []);
   });
 
   test('a ServiceAccount can do what its RBAC grants and nothing else', async () => {
