@@ -147,10 +147,11 @@ export interface ApplyOptions {
   hashAnnotation?: string | false;
 }
 
-export interface ApplyResult<T extends KubernetesObject> {
+export interface ApplyResult {
   /** False when the live object already matched and no request was sent. */
   applied: boolean;
-  object: T | KubernetesObject;
+  /** The server's answer to the apply, or the live object when nothing was sent. */
+  object: KubernetesObject;
 }
 
 /**
@@ -161,7 +162,7 @@ export async function applyObject<T extends KubernetesObject>(
   client: ObjectPatcher,
   desired: T,
   options: ApplyOptions,
-): Promise<ApplyResult<T>> {
+): Promise<ApplyResult> {
   const stamped = options.hashAnnotation === false ? desired : withAppliedHash(desired, options.hashAnnotation);
   if (options.live && !needsApply(stamped, options.live)) return { applied: false, object: options.live };
   const object = await client.patch(
