@@ -6,6 +6,9 @@ import { customResourceDefinition } from '../api/crd.js';
 import { renderCluster, DEFAULT_RENDER_OPTIONS } from '../render/index.js';
 import { toYamlDocuments } from '../render/yaml.js';
 import { formatProblems, parseClusters, readInput } from './manifests.js';
+import { createLogger } from './logger.js';
+import { namespacesFromEnv, runOperator } from './run.js';
+import { runLocal } from './local.js';
 
 const program = new Command('atomix-operator')
   .description('Kubernetes operator for Atomix 3.1 clusters (AtomixCluster, agent.atomix.io/v1alpha1)')
@@ -32,6 +35,40 @@ program
   .description('Print the AtomixCluster CustomResourceDefinition')
   .action(() => {
     process.stdout.write(stringify(customResourceDefinition(), { lineWidth: 0 }));
+  });
+
+const collect = (value: string, previous: string[]) => [...previous, ...namespacesFromEnv(value)];
+
+program
+  .command('run')
+  .description('Run the operator: reconcile AtomixClusters in the watched namespaces until SIGTERM')
+  .option('--kubeconfig <file>', 'kubeconfig file (default: KUBECONFIG, ~/.kube/config, then the in-cluster service account)')
+  .option('-n, --namespace <namespace>', 'namespace to watch; repeat or comma-separate for several (default: WATCH_NAMESPACE, else all)', collect, [])
+  .addOption(new Option('--metrics-port <port>', 'port of /metrics, /healthz and /readyz').default(8080).argParser(Number))
+  .addOption(new Option('--concurrency <n>', 'clusters reconciled at once (never one cluster twice)').default(4).argParser(Number))
+  .addOption(new Option('--cluster-domain <domain>', 'DNS domain of the Kubernetes cluster').default(DEFAULT_RENDER_OPTIONS.clusterDomain))
+  .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
+  .action(async (options: { kubeconfig?: string; namespace: string[]; metricsPort: number; concurrency: number; clusterDomain: string; logLevel: string }) => {
+    const namespaces = options.namespace.length > 0 ? options.namespace : namespacesFromEnv(process.env['WATCH_NAMESPACE']);
+    await runOperator(
+      {
+        ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+        namespaces,
+        metricsPort: options.metricsPort,
+        concurrency: options.concurrency,
+        renderOptions: { clusterDomain: options.clusterDomain },
+      },
+      createLogger(options.logLevel),
+    );
+  });
+
+program
+  .command('local')
+  .description('Start a Kubernetes control plane on loopback, install the CRD, run the operator and the example cluster until Ctrl-C')
+  .option('--dir <dir>', 'working directory: data, logs and the kubeconfig', '.local')
+  .option('--no-example', 'do not create the example AtomixCluster')
+  .action(async (options: { dir: string; example: boolean }) => {
+    await runLocal(options, (line) => process.stdout.write(`${line}\n`));
   });
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,166 @@
+// The running operator: informers for AtomixClusters and every owned kind, one
+// work queue keyed by cluster, worker loops around the ClusterReconciler, and the
+// glue that turns reconcile decisions into API requests and Events.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { AtomixCluster } from '../api/schema.js';
+import { Informer } from '../kube/informer.js';
+import { WorkQueue } from '../kube/work-queue.js';
+import { runWorkers } from '../kube/workers.js';
+import { applyObject, applyStatus } from '../kube/apply.js';
+import { EventRecorder } from '../kube/events.js';
+import { byControllerUid, objectKey } from '../kube/store.js';
+import { isNotFound } from '../kube/errors.js';
+import { objectPath, type ResourceType } from '../kube/resources.js';
+import type { KubeClient } from '../kube/client.js';
+import type { OperatorMetrics } from '../kube/metrics.js';
+import { DEFAULT_RENDER_OPTIONS, type KubeObject, type RenderOptions } from '../render/index.js';
+import { ClusterReconciler, type ReconcileDeps } from './reconcile.js';
+import { atomixClusters, controllingClusterKey, OWNED_KINDS, OWNED_SELECTOR, ownedKind } from './owned-kinds.js';
+
+export const FIELD_MANAGER = 'atomix-operator';
+const CONTROLLER_INDEX = 'controller';
+
+export interface OperatorOptions {
+  readonly client: KubeClient;
+  readonly log: Logger;
+  readonly metrics?: OperatorMetrics;
+  /** Namespaces to watch; empty or undefined: all namespaces. */
+  readonly namespaces?: readonly string[];
+  readonly concurrency?: number;
+  /** Every cluster is reconciled again this often even without events: a safety net, free when nothing changed. */
+  readonly resyncMs?: number;
+  readonly renderOptions?: RenderOptions;
+  /** Identifies this process in Events. */
+  readonly instance?: string;
+  /** Passed to the informers, e.g. a shorter watch timeout in tests. */
+  readonly watchTimeoutSeconds?: number;
+}
+
+const DEFAULT_CONCURRENCY = 4;
+const DEFAULT_RESYNC_MS = 10 * 60_000;
+
+export class Operator {
+  readonly queue: WorkQueue;
+  private readonly clusters: Informer<AtomixCluster & KubernetesObject>;
+  private readonly owned = new Map<string, Informer>();
+  private readonly events: EventRecorder;
+  private readonly stopController = new AbortController();
+  private workers: Promise<void> | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: OperatorOptions) {
+    const { client, metrics, log } = options;
+    this.queue = new WorkQueue({ ...(metrics ? { metrics: metrics.workQueue('atomixcluster') } : {}) });
+    const informer = <T extends KubernetesObject>(resource: ResourceType, extra: { labelSelector?: string; indexers?: Record<string, (o: T) => readonly string[]> } = {}) =>
+      new Informer<T>({
+        transport: client,
+        resource,
+        ...(options.namespaces?.length ? { namespaces: options.namespaces } : {}),
+        ...(options.watchTimeoutSeconds ? { watchTimeoutSeconds: options.watchTimeoutSeconds } : {}),
+        ...extra,
+        ...(metrics ? { metrics: metrics.informer(resource.plural) } : {}),
+        onError: (error) => log.warn({ err: error, resource: resource.plural }, 'informer error; it retries'),
+      });
+    this.clusters = informer<AtomixCluster & KubernetesObject>(atomixClusters);
+    for (const kind of OWNED_KINDS) {
+      this.owned.set(kind.kind, informer(kind, { labelSelector: OWNED_SELECTOR, indexers: { [CONTROLLER_INDEX]: byControllerUid } }));
+    }
+    this.events = new EventRecorder({
+      client,
+      reportingController: 'agent.atomix.io/atomix-operator',
+      reportingInstance: options.instance ?? 'atomix-operator',
+      onError: (error) => log.warn({ err: error }, 'could not record an event'),
+    });
+  }
+
+  /** Starts the informers, waits for their caches, then starts reconciling. */
+  async start(): Promise<void> {
+    const { log } = this.options;
+    this.clusters.addHandler({
+      onAdd: (cluster) => this.queue.add(objectKey(cluster)),
+      onUpdate: (_before, cluster) => this.queue.add(objectKey(cluster)),
+      onDelete: (cluster) => this.queue.add(objectKey(cluster)),
+    });
+    for (const informer of this.owned.values()) {
+      const enqueueOwner = (object: KubernetesObject) => {
+        const key = controllingClusterKey(object);
+        if (key) this.queue.add(key);
+      };
+      informer.addHandler({ onAdd: enqueueOwner, onUpdate: (_before, object) => enqueueOwner(object), onDelete: enqueueOwner });
+    }
+    const informers = [this.clusters, ...this.owned.values()];
+    for (const informer of informers) informer.start();
+    const synced = await Promise.all(informers.map((informer) => informer.waitForSync(this.stopController.signal)));
+    if (!synced.every(Boolean)) return;
+    log.info({ namespaces: this.options.namespaces?.length ? this.options.namespaces : 'all' }, 'caches synced; reconciling');
+    const reconciler = new ClusterReconciler(this.reconcileDeps());
+    this.workers = runWorkers(this.queue, this.options.concurrency ?? DEFAULT_CONCURRENCY, (key) => reconciler.reconcile(key), {
+      signal: this.stopController.signal,
+      onError: (key, error) => log.error({ cluster: key, err: error }, 'reconcile failed; retrying with backoff'),
+      ...(this.options.metrics ? { metrics: this.options.metrics.reconciler('atomixcluster') } : {}),
+    });
+    this.resyncTimer = setInterval(() => this.resync(), this.options.resyncMs ?? DEFAULT_RESYNC_MS);
+    this.resyncTimer.unref();
+  }
+
+  /** True once every cache has synced (readiness). */
+  ready(): boolean {
+    return this.workers !== undefined;
+  }
+
+  /** Stops taking work, lets running reconciles finish, stops the informers. */
+  async stop(): Promise<void> {
+    clearInterval(this.resyncTimer);
+    this.stopController.abort();
+    this.queue.shutDown();
+    await this.workers;
+    await this.events.flush();
+    await Promise.all([this.clusters, ...this.owned.values()].map((informer) => informer.stop()));
+  }
+
+  private resync(): void {
+    for (const key of this.clusters.store.keys()) this.queue.add(key);
+  }
+
+  private reconcileDeps(): ReconcileDeps {
+    const { client } = this.options;
+    const record = (type: 'Normal' | 'Warning') => (cluster: AtomixCluster, reason: string, note: string) => {
+      this.events.record(cluster as KubernetesObject, { type, reason, action: 'Reconcile', note });
+    };
+    return {
+      clusters: { get: (namespace, name) => this.clusters.store.get(namespace, name) },
+      owned: {
+        get: (kind, namespace, name) => this.owned.get(kind)?.store.get(namespace, name),
+        ownedBy: (uid) => [...this.owned.entries()].flatMap(([kind, informer]) =>
+          // Cached list items carry no kind; the informer knows it.
+          informer.store.byIndex(CONTROLLER_INDEX, uid).map((object) => ({ ...object, kind }))),
+      },
+      writer: {
+        apply: async (desired: KubeObject, live) => {
+          await applyObject(client.objects, desired, { fieldManager: FIELD_MANAGER, live });
+        },
+        remove: async (object) => {
+          const { namespace, name } = object.metadata ?? {};
+          try {
+            await client.request({
+              method: 'DELETE',
+              path: objectPath(ownedKind(object.kind ?? ''), namespace, name ?? ''),
+              query: { propagationPolicy: 'Background' },
+            });
+          } catch (error) {
+            if (!isNotFound(error)) throw error;
+          }
+        },
+        writeStatus: async (cluster, status) => {
+          await applyStatus(client, atomixClusters, { namespace: cluster.metadata.namespace, name: cluster.metadata.name }, status, {
+            fieldManager: FIELD_MANAGER,
+          });
+        },
+      },
+      events: { normal: record('Normal'), warning: record('Warning') },
+      now: () => new Date(),
+      renderOptions: this.options.renderOptions ?? DEFAULT_RENDER_OPTIONS,
+    };
+  }
+}

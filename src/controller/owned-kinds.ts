@@ -1,0 +1,30 @@
+// The kinds the operator creates and watches, and the AtomixCluster itself.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { resources, type ResourceType } from '../kube/resources.js';
+import { GROUP, KIND, PLURAL, VERSION } from '../api/group.js';
+import { MANAGED_BY } from '../render/labels.js';
+
+export const atomixClusters: ResourceType = { group: GROUP, version: VERSION, kind: KIND, plural: PLURAL, namespaced: true };
+
+export const OWNED_KINDS: readonly ResourceType[] = [
+  resources.services,
+  resources.configMaps,
+  resources.statefulSets,
+  resources.podDisruptionBudgets,
+  resources.ingresses,
+];
+
+/** Watch only the operator's own objects: the caches stay small however busy the namespace is. */
+export const OWNED_SELECTOR = `app.kubernetes.io/managed-by=${MANAGED_BY}`;
+
+export function ownedKind(kind: string): ResourceType {
+  const resource = OWNED_KINDS.find((r) => r.kind === kind);
+  if (!resource) throw new Error(`the operator does not own objects of kind ${kind}`);
+  return resource;
+}
+
+/** The work-queue key of the AtomixCluster that controls `object`, if one does. */
+export function controllingClusterKey(object: KubernetesObject): string | undefined {
+  const owner = object.metadata?.ownerReferences?.find((ref) => ref.controller && ref.kind === KIND && ref.apiVersion.startsWith(`${GROUP}/`));
+  return owner && object.metadata?.namespace ? `${object.metadata.namespace}/${owner.name}` : undefined;
+}
