@@ -76,6 +76,8 @@ export interface InformerOptions<T extends KubernetesObject> {
   /** Client-side deadline = server timeout + this margin. */
   watchDeadlineMarginMs?: number;
   pageSize?: number;
+  /** A list page not answered within this time is abandoned and retried after backoff. */
+  listPageTimeoutMs?: number;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   clock?: Clock;
@@ -96,6 +98,7 @@ const DEFAULTS = {
   watchTimeoutSeconds: 7,
   watchDeadlineMarginMs: 2000,
   pageSize: 500,
+  listPageTimeoutMs: 10_000,
   initialBackoffMs: 1000,
   maxBackoffMs: 30_000,
 };
@@ -211,6 +214,7 @@ class Reflector<T extends KubernetesObject> {
       watchTimeoutSeconds: options.watchTimeoutSeconds ?? DEFAULTS.watchTimeoutSeconds,
       watchDeadlineMarginMs: options.watchDeadlineMarginMs ?? DEFAULTS.watchDeadlineMarginMs,
       pageSize: options.pageSize ?? DEFAULTS.pageSize,
+      listPageTimeoutMs: options.listPageTimeoutMs ?? DEFAULTS.listPageTimeoutMs,
       initialBackoffMs: options.initialBackoffMs ?? DEFAULTS.initialBackoffMs,
       maxBackoffMs: options.maxBackoffMs ?? DEFAULTS.maxBackoffMs,
     };
@@ -268,20 +272,19 @@ class Reflector<T extends KubernetesObject> {
 
   /** Lists every page, then reconciles the cache with the result, emitting the differences. */
   private async relist(): Promise<void> {
-    const { options, stopSignal, counters } = this.context;
+    const { options, counters } = this.context;
     const listed = new Map<string, T>();
     let continueToken: string | undefined;
     let resourceVersion = '';
     do {
-      const page = await options.transport.list(
-        this.path,
-        {
-          labelSelector: options.labelSelector,
-          fieldSelector: options.fieldSelector,
-          limit: this.settings.pageSize,
-          continue: continueToken,
-        },
-        stopSignal,
+      const query = {
+        labelSelector: options.labelSelector,
+        fieldSelector: options.fieldSelector,
+        limit: this.settings.pageSize,
+        continue: continueToken,
+      };
+      const page = await this.withDeadline(this.settings.listPageTimeoutMs, (signal) =>
+        options.transport.list(this.path, query, signal),
       );
       for (const item of page.items ?? []) {
         const object = this.prepare(item);
@@ -297,6 +300,22 @@ class Reflector<T extends KubernetesObject> {
     if (!this.synced) {
       this.synced = true;
       this.context.onSynced();
+    }
+  }
+
+  /** Runs `call` with a signal that aborts on stop or after `timeoutMs`, whichever comes first. */
+  private async withDeadline<R>(timeoutMs: number, call: (signal: AbortSignal) => Promise<R>): Promise<R> {
+    const { stopSignal } = this.context;
+    const abort = new AbortController();
+    const stop = (): void => abort.abort();
+    stopSignal.addEventListener('abort', stop, { once: true });
+    if (stopSignal.aborted) abort.abort();
+    const timer = this.clock.setTimeout(() => abort.abort(new Error(`no answer from ${this.path} within ${timeoutMs} ms`)), timeoutMs);
+    try {
+      return await call(abort.signal);
+    } finally {
+      this.clock.clearTimeout(timer);
+      stopSignal.removeEventListener('abort', stop);
     }
   }
 

@@ -24,6 +24,8 @@ export class FakeListWatch implements ListWatchTransport {
   readonly listFailures: unknown[] = [];
   /** While true, open watches receive nothing (a hung connection). */
   silent = false;
+  /** While true, lists never answer (until their signal aborts). */
+  hangLists = false;
   private resourceVersion = 100;
   private compactedThrough = 0;
   private readonly objects = new Map<string, KubernetesObject>();
@@ -85,6 +87,9 @@ export class FakeListWatch implements ListWatchTransport {
   async list(path: string, query: QueryParams, signal: AbortSignal): Promise<ObjectList> {
     this.listCalls.push({ path, query });
     if (signal.aborted) throw new Error('aborted');
+    if (this.hangLists) {
+      await new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    }
     if (this.listFailures.length > 0) throw this.listFailures.shift();
     const namespace = namespaceOf(path);
     const matching = [...this.objects.values()].filter((object) => inScope(object, namespace));

@@ -198,6 +198,23 @@ test('jitter stretches the backoff by up to 20 %', async () => {
   await informer.stop();
 });
 
+test('a list that never answers is abandoned after the page timeout and retried', async () => {
+  const { server, clock, informer, errors } = setup();
+  server.put('ns', 'a');
+  server.hangLists = true;
+  informer.start();
+  await clock.advance(9_999);
+  assert.equal(informer.hasSynced(), false);
+  assert.equal(errors.length, 0);
+  server.hangLists = false;
+  await clock.advance(1);
+  assert.match(String(errors[0]), /no answer from \/api\/v1\/configmaps within 10000 ms/);
+  await clock.advance(1_000);
+  assert.equal(informer.hasSynced(), true);
+  assert.equal(informer.store.size, 1);
+  await informer.stop();
+});
+
 test('a watch that closes at once without events counts as a failure (no hot loop)', async () => {
   const { server, clock, informer } = setup();
   await startSynced(informer);
