@@ -74,6 +74,15 @@ const controllers = [
   'pod-garbage-collector-controller',
 ];
 
+const controllerManagerArgs = [
+  '--leader-elect=false',
+  // The controllers act as the manager's own (system:masters) user rather than per-controller ServiceAccounts.
+  '--use-service-account-credentials=false',
+  `--controllers=${controllers.join(',')}`,
+  '--kube-api-qps=100',
+  '--kube-api-burst=200',
+];
+
 interface Identities {
   admin: TokenUser;
   controllerManager: TokenUser;
@@ -88,10 +97,10 @@ interface Identities {
  */
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const log = options.log ?? (() => {});
+  const binDir = options.binDir ?? (await installControlPlane(log));
   const ownsDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'atomix-control-plane-'));
   mkdirSync(dir, { recursive: true });
-  const binDir = options.binDir ?? (await installControlPlane(log));
   const group = new ProcessGroup();
   let nodeAgent: NodeAgent | undefined;
   const stopAll = async () => {
@@ -104,7 +113,6 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     const since = () => `${((Date.now() - startedAt) / 1000).toFixed(1)} s`;
     const identities: Identities = {
       admin: tokenUser('admin', ['system:masters']),
-      // Without per-controller ServiceAccount credentials, the controllers act as the manager itself.
       controllerManager: tokenUser('system:kube-controller-manager', ['system:masters']),
       scheduler: tokenUser('system:kube-scheduler', []),
       nodeAgent: tokenUser('local:node-agent', ['system:masters']),
@@ -129,22 +137,14 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     if (options.crds?.length) log(`${options.crds.length} CRD(s) established after ${since()}`);
 
     const components = [
-      await startController(group, binDir, dir, 'kube-controller-manager', kubeConfigForToken(cluster, identities.controllerManager.token), [
-        '--leader-elect=false',
-        '--use-service-account-credentials=false',
-        `--controllers=${controllers.join(',')}`,
-        '--kube-api-qps=100',
-        '--kube-api-burst=200',
-      ]),
-      await startController(group, binDir, dir, 'kube-scheduler', kubeConfigForToken(cluster, identities.scheduler.token), [
-        '--leader-elect=false',
-      ]),
+      await startController(group, binDir, dir, 'kube-controller-manager', kubeConfigForToken(cluster, identities.controllerManager.token), controllerManagerArgs),
+      await startController(group, binDir, dir, 'kube-scheduler', kubeConfigForToken(cluster, identities.scheduler.token), ['--leader-elect=false']),
     ];
     for (const component of components) {
       await waitUntil(async () => (await httpGetStatus(component.healthz)) === 200, {
         what: `${component.process.name} /healthz`,
         timeoutMs: timeouts.component,
-        processes: group.processes.slice(),
+        processes: [...group.processes],
       });
     }
     log(`kube-controller-manager and kube-scheduler ready after ${since()}`);

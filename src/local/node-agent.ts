@@ -114,12 +114,13 @@ export class NodeAgent {
 
   private onPod(type: WatchEventType, pod: V1Pod): void {
     const node = this.nodes.get(pod.spec?.nodeName ?? '');
-    const phase = pod.status?.phase;
-    if (type === 'DELETED' || node === undefined || phase === 'Succeeded' || phase === 'Failed') return;
+    if (type === 'DELETED' || node === undefined) return;
     if (pod.metadata?.deletionTimestamp) {
       this.finalizePod(pod);
       return;
     }
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') return;
     const ready = pod.metadata?.annotations?.[readinessAnnotation] !== 'false';
     if (isRunning(pod, ready)) return;
     const podIP = pod.status?.podIP ?? podAddress(node, ++node.podsStarted);
@@ -154,9 +155,11 @@ export class NodeAgent {
     }
     const pending = (claim.status?.phase ?? 'Pending') === 'Pending';
     if (!pending || claim.spec?.volumeName || claim.metadata?.deletionTimestamp) return;
-    const volume = volumeFor(claim, this.options.volumeDir);
-    mkdirSync(volume.spec?.hostPath?.path ?? '', { recursive: true });
-    this.track(this.core.createPersistentVolume({ body: volume }), `volume for claim ${claim.metadata?.name}`);
+    const volumeName = `pvc-${uid}`;
+    const hostPath = join(this.options.volumeDir, volumeName);
+    mkdirSync(hostPath, { recursive: true });
+    const creation = this.core.createPersistentVolume({ body: volumeFor(claim, volumeName, hostPath) });
+    this.track(creation, `volume for claim ${claim.metadata?.namespace}/${claim.metadata?.name}`);
   }
 
   /**
@@ -289,9 +292,8 @@ function runningStatus(pod: V1Pod, hostIP: string, podIP: string, ready: boolean
   };
 }
 
-function volumeFor(claim: V1PersistentVolumeClaim, volumeDir: string): V1PersistentVolume {
+function volumeFor(claim: V1PersistentVolumeClaim, volumeName: string, hostPath: string): V1PersistentVolume {
   const { name = '', namespace = '', uid = '' } = claim.metadata ?? {};
-  const volumeName = `pvc-${uid}`;
   return {
     metadata: { name: volumeName, labels: { [provisionedForClaimLabel]: uid } },
     spec: {
@@ -301,7 +303,7 @@ function volumeFor(claim: V1PersistentVolumeClaim, volumeDir: string): V1Persist
       volumeMode: claim.spec?.volumeMode ?? 'Filesystem',
       // Retain: no volume plugin here could delete it; the agent deletes it with its claim.
       persistentVolumeReclaimPolicy: 'Retain',
-      hostPath: { path: join(volumeDir, volumeName), type: 'DirectoryOrCreate' },
+      hostPath: { path: hostPath, type: 'DirectoryOrCreate' },
       // Pre-bound, so the PV controller binds exactly this claim to it.
       claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace, name, uid },
     },
