@@ -4,6 +4,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { AtomixCluster } from '../api/schema.js';
+import { API_VERSION, KIND } from '../api/group.js';
 import { Informer } from '../kube/informer.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import { runWorkers } from '../kube/workers.js';
@@ -126,7 +127,8 @@ export class Operator {
   private reconcileDeps(): ReconcileDeps {
     const { client } = this.options;
     const record = (type: 'Normal' | 'Warning') => (cluster: AtomixCluster, reason: string, note: string) => {
-      this.events.record(cluster as KubernetesObject, { type, reason, action: 'Reconcile', note });
+      // Cached list items carry no apiVersion and kind; an Event's `regarding` needs both.
+      this.events.record({ ...cluster, apiVersion: API_VERSION, kind: KIND } as KubernetesObject, { type, reason, action: 'Reconcile', note });
     };
     return {
       clusters: { get: (namespace, name) => this.clusters.store.get(namespace, name) },

@@ -65,23 +65,25 @@ export class ClusterReconciler {
     }
     const cluster = validated.cluster;
     const desired = renderCluster(cluster, this.deps.renderOptions);
-    const problems = [...(await this.applyAll(cluster, desired)), ...(await this.pruneOrphans(cluster, desired))];
+    const changes = new Changes();
+    const problems = [...(await this.applyAll(cluster, desired, changes)), ...(await this.pruneOrphans(cluster, desired, changes))];
+    changes.report((reason, message) => this.deps.events.normal(cluster, reason, message));
     const outcome = await this.reportStatus(key, cluster, problems);
     if (problems.length > 0) throw new Error(problems.map((p) => p.message).join('; '));
     const lagging = this.recentWrites.pendingFor(key, this.deps.now());
     return lagging !== undefined ? { requeueAfterMs: Math.min(outcome.requeueAfterMs ?? Infinity, lagging) } : outcome;
   }
 
-  private async applyAll(cluster: AtomixCluster, desired: KubeObject[]): Promise<Problem[]> {
+  private async applyAll(cluster: AtomixCluster, desired: KubeObject[], changes: Changes): Promise<Problem[]> {
     const problems: Problem[] = [];
     for (const object of desired) {
-      const problem = await this.applyOne(cluster, object);
+      const problem = await this.applyOne(cluster, object, changes);
       if (problem) problems.push(problem);
     }
     return problems;
   }
 
-  private async applyOne(cluster: AtomixCluster, desired: KubeObject): Promise<Problem | undefined> {
+  private async applyOne(cluster: AtomixCluster, desired: KubeObject, changes: Changes): Promise<Problem | undefined> {
     const { kind, metadata } = desired;
     const live = this.deps.owned.get(kind, metadata.namespace, metadata.name);
     const immutable = immutableChange(desired, live);
@@ -92,7 +94,7 @@ export class ClusterReconciler {
     try {
       await this.deps.writer.apply(desired, live);
       this.recentWrites.record(writeKey, desired, this.deps.now());
-      this.deps.events.normal(cluster, live ? 'Updated' : 'Created', `${live ? 'updated' : 'created'} ${kind} ${metadata.name}`);
+      changes.add(live ? 'Updated' : 'Created', `${kind} ${metadata.name}`);
       return undefined;
     } catch (error) {
       const message = `applying ${kind} ${metadata.name} failed: ${errorMessage(error)}`;
@@ -102,7 +104,7 @@ export class ClusterReconciler {
   }
 
   /** Deletes what this cluster owns but no longer wants: a removed group or benchmark. */
-  private async pruneOrphans(cluster: AtomixCluster, desired: KubeObject[]): Promise<Problem[]> {
+  private async pruneOrphans(cluster: AtomixCluster, desired: KubeObject[], changes: Changes): Promise<Problem[]> {
     const wanted = new Set(desired.map((o) => `${o.kind}/${o.metadata.name}`));
     const orphans = this.deps.owned
       .ownedBy(cluster.metadata.uid ?? '')
@@ -115,7 +117,7 @@ export class ClusterReconciler {
       try {
         await this.deps.writer.remove(orphan);
         this.recentWrites.record(writeKey, orphan.metadata?.uid, this.deps.now());
-        this.deps.events.normal(cluster, 'Deleted', `deleted ${label}: no longer in the spec`);
+        changes.add('Deleted', label);
       } catch (error) {
         const message = `deleting ${label} failed: ${errorMessage(error)}`;
         this.deps.events.warning(cluster, 'DeleteFailed', message);
@@ -147,6 +149,19 @@ export class ClusterReconciler {
 
   private statefulSet(cluster: AtomixCluster, name: string): ObservedStatefulSet | undefined {
     return this.deps.owned.get('StatefulSet', cluster.metadata.namespace ?? '', name);
+  }
+}
+
+/** What one pass changed, reported as one Event per kind of change rather than one per object. */
+class Changes {
+  private readonly byReason = new Map<'Created' | 'Updated' | 'Deleted', string[]>();
+
+  add(reason: 'Created' | 'Updated' | 'Deleted', object: string): void {
+    this.byReason.set(reason, [...(this.byReason.get(reason) ?? []), object]);
+  }
+
+  report(emit: (reason: string, message: string) => void): void {
+    for (const [reason, objects] of this.byReason) emit(reason, `${reason.toLowerCase()} ${objects.join(', ')}`);
   }
 }
 

@@ -101,7 +101,12 @@ describe('creating a cluster', () => {
     assert.equal(statusOf(fake).readyGroups, '0/2');
     assert.equal(condition(fake, 'Ready').status, 'False');
     assert.equal(condition(fake, 'Progressing').status, 'True');
-    assert.equal(fake.events.filter((e) => e.startsWith('Normal Created')).length, 8);
+    assert.deepEqual(fake.events, [
+      'Normal Created created Service example-atomixcluster-service, ConfigMap example-atomixcluster-management-config, ' +
+        'StatefulSet example-atomixcluster-management, PodDisruptionBudget example-atomixcluster-management, ' +
+        'ConfigMap example-atomixcluster-raft-config, StatefulSet example-atomixcluster-raft, ' +
+        'PodDisruptionBudget example-atomixcluster-raft, Service example-atomixcluster-raft',
+    ]);
   });
 
   test('reports Ready once the StatefulSets report every pod ready, then writes nothing more', async () => {
@@ -196,6 +201,7 @@ describe('keeping a cluster converged', () => {
     ]);
     assert.equal(statusOf(fake).observedGeneration, 2);
     assert.deepEqual(statusOf(fake).partitionGroups, []);
+    assert.equal(fake.events.at(-1), 'Normal Deleted deleted ConfigMap example-atomixcluster-raft-config, StatefulSet example-atomixcluster-raft, PodDisruptionBudget example-atomixcluster-raft, Service example-atomixcluster-raft');
   });
 
   test('objects the cluster does not control are never pruned', async () => {
