@@ -104,6 +104,11 @@ const DEFAULTS = {
 };
 const JITTER = 0.2;
 
+/** Abort reason when a list page or watch outlived its deadline. */
+class DeadlineExceeded extends Error {
+  override readonly name = 'DeadlineExceeded';
+}
+
 export class Informer<T extends KubernetesObject = KubernetesObject> {
   readonly store: ReadonlyStore<T>;
   private readonly cache: ObjectStore<T>;
@@ -283,9 +288,7 @@ class Reflector<T extends KubernetesObject> {
         limit: this.settings.pageSize,
         continue: continueToken,
       };
-      const page = await this.withDeadline(this.settings.listPageTimeoutMs, (signal) =>
-        options.transport.list(this.path, query, signal),
-      );
+      const page = await this.withDeadline(this.settings.listPageTimeoutMs, (signal) => options.transport.list(this.path, query, signal));
       for (const item of page.items ?? []) {
         const object = this.prepare(item);
         listed.set(objectKey(object), object);
@@ -303,19 +306,25 @@ class Reflector<T extends KubernetesObject> {
     }
   }
 
-  /** Runs `call` with a signal that aborts on stop or after `timeoutMs`, whichever comes first. */
-  private async withDeadline<R>(timeoutMs: number, call: (signal: AbortSignal) => Promise<R>): Promise<R> {
+  /**
+   * Runs `call` with a signal that aborts when the informer stops, when `call` gives up through
+   * the `abort` it is handed, or after `timeoutMs` (with a DeadlineExceeded reason).
+   */
+  private async withDeadline<R>(timeoutMs: number, call: (signal: AbortSignal, abort: () => void) => Promise<R>): Promise<R> {
     const { stopSignal } = this.context;
-    const abort = new AbortController();
-    const stop = (): void => abort.abort();
-    stopSignal.addEventListener('abort', stop, { once: true });
-    if (stopSignal.aborted) abort.abort();
-    const timer = this.clock.setTimeout(() => abort.abort(new Error(`no answer from ${this.path} within ${timeoutMs} ms`)), timeoutMs);
+    const controller = new AbortController();
+    const abort = (): void => controller.abort();
+    stopSignal.addEventListener('abort', abort, { once: true });
+    if (stopSignal.aborted) abort();
+    const timer = this.clock.setTimeout(
+      () => controller.abort(new DeadlineExceeded(`no answer from ${this.path} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     try {
-      return await call(abort.signal);
+      return await call(controller.signal, abort);
     } finally {
       this.clock.clearTimeout(timer);
-      stopSignal.removeEventListener('abort', stop);
+      stopSignal.removeEventListener('abort', abort);
     }
   }
 
@@ -328,20 +337,8 @@ class Reflector<T extends KubernetesObject> {
   }
 
   private async watchOnce(): Promise<{ end: WatchEnd; healthy: boolean; error?: unknown }> {
-    const { options, stopSignal, counters } = this.context;
+    const { options, counters } = this.context;
     const { watchTimeoutSeconds, watchDeadlineMarginMs } = this.settings;
-    const abort = new AbortController();
-    const stop = (): void => abort.abort();
-    stopSignal.addEventListener('abort', stop, { once: true });
-    let deadlineExceeded = false;
-    let failure: unknown;
-    let objectEvents = 0;
-    const startedAt = this.clock.now();
-    const deadline = this.clock.setTimeout(() => {
-      deadlineExceeded = true;
-      abort.abort();
-    }, watchTimeoutSeconds * 1000 + watchDeadlineMarginMs);
-    counters.watches++;
     const query: QueryParams = {
       watch: true,
       resourceVersion: this.resourceVersion,
@@ -350,26 +347,31 @@ class Reflector<T extends KubernetesObject> {
       labelSelector: options.labelSelector,
       fieldSelector: options.fieldSelector,
     };
-    const onEvent = (event: WatchEvent): void => {
-      if (abort.signal.aborted) return;
-      try {
-        if (event.type === 'ERROR') throw errorFromStatus(500, event.object);
-        objectEvents++;
-        this.applyEvent(event);
-      } catch (error) {
-        failure = error;
-        abort.abort();
-      }
-    };
+    let watchSignal: AbortSignal | undefined;
+    let failure: unknown;
+    let objectEvents = 0;
+    const startedAt = this.clock.now();
+    counters.watches++;
     try {
-      await options.transport.watch(this.path, query, onEvent, abort.signal);
+      await this.withDeadline(watchTimeoutSeconds * 1000 + watchDeadlineMarginMs, (signal, abort) => {
+        watchSignal = signal;
+        const onEvent = (event: WatchEvent): void => {
+          if (signal.aborted) return;
+          try {
+            if (event.type === 'ERROR') throw errorFromStatus(500, event.object);
+            objectEvents++;
+            this.applyEvent(event);
+          } catch (error) {
+            failure = error;
+            abort();
+          }
+        };
+        return options.transport.watch(this.path, query, onEvent, signal);
+      });
     } catch (error) {
-      if (!abort.signal.aborted) failure = error;
-    } finally {
-      this.clock.clearTimeout(deadline);
-      stopSignal.removeEventListener('abort', stop);
+      if (!watchSignal?.aborted) failure = error;
     }
-    const end = this.classify(deadlineExceeded, failure);
+    const end = this.classify(watchSignal?.reason instanceof DeadlineExceeded, failure);
     if (end === 'deadline') counters.watchDeadlines++;
     options.metrics?.watchEnded(end);
     const lastedLongEnough = this.clock.now() - startedAt >= (watchTimeoutSeconds * 1000) / 2;
