@@ -16,13 +16,13 @@ test('upsert returns the previous object and moves it between namespace and labe
   assert.equal(store.upsert(object('ns', 'a', { tier: 'data' })), undefined);
   store.upsert(object(undefined, 'cluster-wide'));
   const previous = store.upsert(object('ns', 'a', { tier: 'mgmt' }));
-  assert.deepEqual(previous?.metadata.labels, { tier: 'data' });
+  assert.deepEqual(previous?.metadata?.labels, { tier: 'data' });
   assert.deepEqual(store.byIndex('tier', 'data'), []);
   assert.equal(store.byIndex('tier', 'mgmt').length, 1);
   assert.deepEqual(store.keys('ns'), ['ns/a']);
-  assert.deepEqual(store.list('').map((o) => o.metadata.name), ['cluster-wide']);
+  assert.deepEqual(store.list('').map((o) => o.metadata?.name), ['cluster-wide']);
   assert.equal(store.get('ns', 'a'), store.getByKey('ns/a'));
-  assert.equal(store.remove('ns/a')?.metadata.name, 'a');
+  assert.equal(store.remove('ns/a')?.metadata?.name, 'a');
   assert.equal(store.remove('ns/a'), undefined);
   assert.deepEqual(store.list('ns'), []);
   assert.equal(store.size, 1);
