@@ -154,18 +154,9 @@ export class WorkQueue {
     return drained;
   }
 
-  isShuttingDown(): boolean {
-    return this.shuttingDown;
-  }
-
   /** Keys ready to be handed out (not counting delayed or in-flight keys). */
   len(): number {
     return this.ready.size;
-  }
-
-  /** Keys currently handed to workers. */
-  inFlight(): number {
-    return this.processing.size;
   }
 
   private enqueue(key: string): void {
