@@ -85,7 +85,7 @@ export class ManagedProcess {
   }
 }
 
-export function logTail(path: string, lines: number): string {
+function logTail(path: string, lines: number): string {
   try {
     return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
   } catch {
@@ -98,7 +98,7 @@ export function logTail(path: string, lines: number): string {
  * SIGKILL: the watchdog reads pids from a pipe whose write end only we hold,
  * so the kernel closes it when we die and the watchdog wakes up.
  */
-export class OrphanWatchdog {
+class OrphanWatchdog {
   private constructor(private readonly shell: ChildProcess) {}
 
   static start(): OrphanWatchdog {
