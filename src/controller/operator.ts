@@ -4,7 +4,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { AtomixCluster } from '../api/schema.js';
-import { API_VERSION, KIND } from '../api/group.js';
 import { Informer } from '../kube/informer.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import { runWorkers } from '../kube/workers.js';
@@ -127,16 +126,13 @@ export class Operator {
   private reconcileDeps(): ReconcileDeps {
     const { client } = this.options;
     const record = (type: 'Normal' | 'Warning') => (cluster: AtomixCluster, reason: string, note: string) => {
-      // Cached list items carry no apiVersion and kind; an Event's `regarding` needs both.
-      this.events.record({ ...cluster, apiVersion: API_VERSION, kind: KIND } as KubernetesObject, { type, reason, action: 'Reconcile', note });
+      this.events.record(cluster as KubernetesObject, { type, reason, action: 'Reconcile', note });
     };
     return {
       clusters: { get: (namespace, name) => this.clusters.store.get(namespace, name) },
       owned: {
         get: (kind, namespace, name) => this.owned.get(kind)?.store.get(namespace, name),
-        ownedBy: (uid) => [...this.owned.entries()].flatMap(([kind, informer]) =>
-          // Cached list items carry no kind; the informer knows it.
-          informer.store.byIndex(CONTROLLER_INDEX, uid).map((object) => ({ ...object, kind }))),
+        ownedBy: (uid) => [...this.owned.values()].flatMap((informer) => informer.store.byIndex(CONTROLLER_INDEX, uid)),
       },
       writer: {
         apply: async (desired: KubeObject, live) => {

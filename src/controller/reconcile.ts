@@ -2,12 +2,12 @@
 // Level-based: every pass recomputes the whole desired state from the cluster,
 // compares it with the informer caches and writes only what differs.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { AtomixCluster } from '../api/schema.js';
+import type { AtomixCluster, AtomixClusterStatus } from '../api/schema.js';
 import { API_VERSION, KIND } from '../api/group.js';
 import { validateCluster } from '../api/validate.js';
 import { renderCluster, type KubeObject, type RenderOptions } from '../render/index.js';
-import { needsApply } from '../kube/apply.js';
-import { computeStatus, type ObservedStatefulSet, type Problem } from './status.js';
+import { needsApply, withAppliedHash } from '../kube/apply.js';
+import { computeStatus, invalidSpecStatus, type ObservedStatefulSet, type Problem } from './status.js';
 import { sameVerdict } from './conditions.js';
 import { RecentWrites } from './recent-writes.js';
 
@@ -44,7 +44,7 @@ export const CACHE_LAG_TOLERANCE_MS = 10_000;
 
 export class ClusterReconciler {
   private readonly recentWrites: RecentWrites;
-  private readonly lastStatusWrite = new Map<string, number>();
+  private readonly statusWrites = new Map<string, { status: AtomixClusterStatus; at: number }>();
 
   constructor(private readonly deps: ReconcileDeps) {
     this.recentWrites = new RecentWrites(CACHE_LAG_TOLERANCE_MS);
@@ -52,16 +52,18 @@ export class ClusterReconciler {
 
   async reconcile(key: string): Promise<ReconcileOutcome> {
     const [namespace, name] = splitKey(key);
-    const stored = this.deps.clusters.get(namespace, name);
+    const cached = this.deps.clusters.get(namespace, name);
     // Deleted, or being deleted: the garbage collector removes the owned objects.
-    if (!stored || stored.metadata.deletionTimestamp) {
-      this.lastStatusWrite.delete(key);
+    if (!cached || cached.metadata.deletionTimestamp) {
+      this.statusWrites.delete(key);
       return {};
     }
+    const stored = { ...cached, status: this.knownStatus(key, cached) };
     const validated = validateCluster({ ...stored, apiVersion: API_VERSION, kind: KIND });
     if (!validated.ok) {
       const message = validated.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-      return this.reportStatus(key, stored, [{ reason: 'InvalidSpec', message }]);
+      const problem = { reason: 'InvalidSpec', message };
+      return this.writeStatus(key, stored, invalidSpecStatus(stored, problem, this.deps.now()), [problem]);
     }
     const cluster = validated.cluster;
     const desired = renderCluster(cluster, this.deps.renderOptions);
@@ -88,7 +90,8 @@ export class ClusterReconciler {
     const live = this.deps.owned.get(kind, metadata.namespace, metadata.name);
     const immutable = immutableChange(desired, live);
     if (immutable) return immutable;
-    if (!needsApply(desired, live)) return undefined;
+    // The stamped hash catches fields the renderer stopped setting, which a subset check cannot see.
+    if (!needsApply(withAppliedHash(desired), live)) return undefined;
     const writeKey = `${clusterKey(cluster)}|${kind}/${metadata.name}`;
     if (this.recentWrites.covers(writeKey, desired, this.deps.now())) return undefined;
     try {
@@ -132,19 +135,30 @@ export class ClusterReconciler {
    * changes reason) is written at once; mere progress (counts, messages) at most
    * every STATUS_COALESCE_MS, so a starting cluster costs two status writes, not one per pod.
    */
-  private async reportStatus(key: string, cluster: AtomixCluster, problems: Problem[]): Promise<ReconcileOutcome> {
+  private reportStatus(key: string, cluster: AtomixCluster, problems: Problem[]): Promise<ReconcileOutcome> {
+    const status = computeStatus(cluster, (name) => this.statefulSet(cluster, name), problems, this.deps.now());
+    return this.writeStatus(key, cluster, status, problems);
+  }
+
+  private async writeStatus(key: string, cluster: AtomixCluster, status: AtomixClusterStatus, problems: Problem[]): Promise<ReconcileOutcome> {
     const now = this.deps.now();
-    const status = computeStatus(cluster, (name) => this.statefulSet(cluster, name), problems, now);
     if (isSameStatus(cluster.status, status)) return {};
-    const sinceLastWrite = now.getTime() - (this.lastStatusWrite.get(key) ?? -Infinity);
+    const sinceLastWrite = now.getTime() - (this.statusWrites.get(key)?.at ?? -Infinity);
     const progressOnly = cluster.status !== undefined && sameVerdict(cluster.status.conditions, status.conditions);
     if (progressOnly && sinceLastWrite < STATUS_COALESCE_MS) return { requeueAfterMs: STATUS_COALESCE_MS - sinceLastWrite };
     await this.deps.writer.writeStatus(cluster, status);
-    this.lastStatusWrite.set(key, now.getTime());
+    this.statusWrites.set(key, { status, at: now.getTime() });
     if (problems.length > 0 && !sameVerdict(cluster.status?.conditions, status.conditions)) {
       this.deps.events.warning(cluster, problems[0]!.reason, problems.map((p) => p.message).join('; '));
     }
     return {};
+  }
+
+  /** The status this operator just wrote, while the cache may not show it yet; then the cached one. */
+  private knownStatus(key: string, cached: AtomixCluster): AtomixClusterStatus | undefined {
+    const written = this.statusWrites.get(key);
+    const fresh = written && this.deps.now().getTime() - written.at < CACHE_LAG_TOLERANCE_MS;
+    return fresh ? written.status : cached.status;
   }
 
   private statefulSet(cluster: AtomixCluster, name: string): ObservedStatefulSet | undefined {

@@ -96,6 +96,30 @@ export function computeStatus(
   };
 }
 
+/**
+ * The status of a stored cluster that does not validate (an older CRD let it in):
+ * nothing can be rendered from it, so the group counts stay as they were and
+ * the conditions say why.
+ */
+export function invalidSpecStatus(cluster: AtomixCluster, problem: Problem, now: Date): AtomixClusterStatus {
+  const conditions = mergeConditions(
+    cluster.status?.conditions,
+    [
+      { type: CONDITION.ready, status: 'False', reason: problem.reason, message: 'the spec is invalid; see Degraded' },
+      { type: CONDITION.progressing, status: 'False', reason: 'Blocked', message: 'see Degraded' },
+      { type: CONDITION.degraded, status: 'True', reason: problem.reason, message: problem.message },
+    ],
+    cluster.metadata.generation,
+    now,
+  );
+  return {
+    ...cluster.status,
+    serviceName: names.discoveryService(cluster.metadata.name),
+    ...(cluster.metadata.generation !== undefined ? { observedGeneration: cluster.metadata.generation } : {}),
+    conditions,
+  };
+}
+
 function verdict(groups: GroupStatus[], problems: readonly Problem[]): ConditionInput[] {
   const waiting = groups.filter((group) => !isReady(group));
   const allReady = waiting.length === 0;

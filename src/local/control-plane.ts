@@ -8,6 +8,7 @@ import { serviceAccountSigningKey, tokenAuthFile, tokenUser, writeRequestsAuditP
 import { kubeConfigForToken, kubeconfigYaml, serviceAccountKubeConfig, statusCodeOf } from './kubeconfig.js';
 import { ProcessGroup, type ManagedProcess } from './managed-process.js';
 import { NodeAgent } from './node-agent.js';
+import { KubeClient } from '../kube/client.js';
 import { findFreePort } from './ports.js';
 import { httpGetStatus, waitUntil } from './readiness.js';
 
@@ -297,10 +298,19 @@ async function waitForApiserver(process: ManagedProcess, server: string, caPath:
 
 async function installCrds(admin: KubeConfig, crds: object[]): Promise<void> {
   const api = admin.makeApiClient(ApiextensionsV1Api);
-  for (const crd of crds as V1CustomResourceDefinition[]) {
-    await api.createCustomResourceDefinition({ body: crd }).catch((error: unknown) => {
-      if (statusCodeOf(error) !== 409) throw error;
-    });
+  // Sent as raw JSON: client-node's typed models would drop `default` and the
+  // `x-kubernetes-*` extensions of the schema (their property names differ).
+  const client = new KubeClient(admin);
+  try {
+    for (const crd of crds) {
+      await client
+        .request({ method: 'POST', path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', body: crd })
+        .catch((error: unknown) => {
+          if (statusCodeOf(error) !== 409) throw error;
+        });
+    }
+  } finally {
+    client.close();
   }
   for (const crd of crds as V1CustomResourceDefinition[]) {
     const name = crd.metadata?.name ?? '';

@@ -1,0 +1,102 @@
+// Running the operator in-process against the shared control plane, as the
+// ServiceAccount of deploy/ with exactly the shipped RBAC, plus admin helpers
+// that do what `kubectl create/patch/delete` would.
+import { after } from 'node:test';
+import { pino } from 'pino';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { KubeClient } from '../../src/kube/client.js';
+import { Operator } from '../../src/controller/operator.js';
+import { atomixClusters } from '../../src/controller/owned-kinds.js';
+import { collectionPath, objectPath, resources, type ResourceType } from '../../src/kube/resources.js';
+import type { AtomixCluster } from '../../src/api/schema.js';
+import { adminKubeConfig, serviceAccountKubeConfig } from './cluster.js';
+import { readManifest } from './manifests.js';
+
+export const OPERATOR_ACCOUNT = 'atomix-operator';
+export const operatorUser = (namespace: string) => `system:serviceaccount:${namespace}:${OPERATOR_ACCOUNT}`;
+
+export function adminClient(): KubeClient {
+  const client = new KubeClient(adminKubeConfig());
+  after(() => client.close());
+  return client;
+}
+
+/** Creates deploy/service_account.yaml, role.yaml and role_binding.yaml in namespace, unchanged but for the namespace. */
+export async function installShippedRbac(admin: KubeClient, namespace: string): Promise<void> {
+  const rbac = { group: 'rbac.authorization.k8s.io', version: 'v1', namespaced: true };
+  const manifests: [string, ResourceType][] = [
+    ['deploy/service_account.yaml', { ...resources.services, kind: 'ServiceAccount', plural: 'serviceaccounts' }],
+    ['deploy/role.yaml', { ...rbac, kind: 'Role', plural: 'roles' }],
+    ['deploy/role_binding.yaml', { ...rbac, kind: 'RoleBinding', plural: 'rolebindings' }],
+  ];
+  for (const [file, resource] of manifests) {
+    const body = readManifest(file) as Record<string, any>;
+    body.metadata.namespace = namespace;
+    for (const subject of body.subjects ?? []) subject.namespace = namespace;
+    await admin.request({ method: 'POST', path: collectionPath(resource, namespace), body });
+  }
+}
+
+export interface RunningOperator {
+  operator: Operator;
+  client: KubeClient;
+  stop(): Promise<void>;
+}
+
+/** Runs the operator for one namespace as the shipped ServiceAccount. */
+export async function startOperator(namespace: string, options: { resyncMs?: number } = {}): Promise<RunningOperator> {
+  const client = new KubeClient(await serviceAccountKubeConfig(namespace, OPERATOR_ACCOUNT));
+  const operator = new Operator({
+    client,
+    log: pino({ level: process.env['OPERATOR_LOG_LEVEL'] ?? 'warn' }),
+    namespaces: [namespace],
+    ...(options.resyncMs ? { resyncMs: options.resyncMs } : {}),
+    instance: 'integration-test',
+  });
+  await operator.start();
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await operator.stop();
+    client.close();
+  };
+  after(stop);
+  return { operator, client, stop };
+}
+
+export function clusterPath(namespace: string, name: string): string {
+  return objectPath(atomixClusters, namespace, name);
+}
+
+export async function createCluster(admin: KubeClient, namespace: string, manifest: object): Promise<AtomixCluster> {
+  return admin.request<AtomixCluster>({ method: 'POST', path: collectionPath(atomixClusters, namespace), body: manifest });
+}
+
+/** `kubectl patch --type=merge`. */
+export async function mergePatchCluster(admin: KubeClient, namespace: string, name: string, patch: object): Promise<AtomixCluster> {
+  return admin.request<AtomixCluster>({
+    method: 'PATCH',
+    path: clusterPath(namespace, name),
+    body: patch,
+    contentType: 'application/merge-patch+json',
+  });
+}
+
+export function getCluster(admin: KubeClient, namespace: string, name: string): Promise<AtomixCluster> {
+  return admin.request<AtomixCluster>({ method: 'GET', path: clusterPath(namespace, name) });
+}
+
+/** Names of the objects of a kind carrying label app=<cluster>. */
+export async function namesOf(admin: KubeClient, resource: ResourceType, namespace: string, cluster: string): Promise<string[]> {
+  const list = await admin.request<{ items: KubernetesObject[] }>({
+    method: 'GET',
+    path: collectionPath(resource, namespace),
+    query: { labelSelector: `app=${cluster}` },
+  });
+  return list.items.map((item) => item.metadata?.name ?? '').sort();
+}
+
+export function readyCondition(cluster: AtomixCluster) {
+  return cluster.status?.conditions?.find((c) => c.type === 'Ready');
+}
