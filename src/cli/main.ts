@@ -37,6 +37,18 @@ program
     process.stdout.write(stringify(customResourceDefinition(), { lineWidth: 0 }));
   });
 
+interface RunCommandOptions {
+  kubeconfig?: string;
+  namespace: string[];
+  metricsPort: number;
+  concurrency: number;
+  resyncSeconds: number;
+  clusterDomain: string;
+  leaderElect?: boolean;
+  leaseNamespace?: string;
+  logLevel: string;
+}
+
 const collect = (value: string, previous: string[]) => [...previous, ...namespacesFromEnv(value)];
 
 program
@@ -46,17 +58,23 @@ program
   .option('-n, --namespace <namespace>', 'namespace to watch; repeat or comma-separate for several (default: WATCH_NAMESPACE, else all)', collect, [])
   .addOption(new Option('--metrics-port <port>', 'port of /metrics, /healthz and /readyz').default(8080).argParser(Number))
   .addOption(new Option('--concurrency <n>', 'clusters reconciled at once (never one cluster twice)').default(4).argParser(Number))
+  .addOption(new Option('--resync-seconds <s>', 'reconcile every cluster this often even without events (writes only on drift)').default(600).argParser(Number))
   .addOption(new Option('--cluster-domain <domain>', 'DNS domain of the Kubernetes cluster').default(DEFAULT_RENDER_OPTIONS.clusterDomain))
+  .option('--leader-elect', 'hold a Lease so that only one operator replica reconciles (needs RBAC on leases; renewals are writes)')
+  .option('--lease-namespace <namespace>', 'namespace of the Lease (default: POD_NAMESPACE, else the first watched namespace, else default)')
   .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
-  .action(async (options: { kubeconfig?: string; namespace: string[]; metricsPort: number; concurrency: number; clusterDomain: string; logLevel: string }) => {
+  .action(async (options: RunCommandOptions) => {
     const namespaces = options.namespace.length > 0 ? options.namespace : namespacesFromEnv(process.env['WATCH_NAMESPACE']);
+    const leaseNamespace = options.leaseNamespace ?? process.env['POD_NAMESPACE'] ?? namespaces[0] ?? 'default';
     await runOperator(
       {
         ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
         namespaces,
         metricsPort: options.metricsPort,
         concurrency: options.concurrency,
+        resyncSeconds: options.resyncSeconds,
         renderOptions: { clusterDomain: options.clusterDomain },
+        ...(options.leaderElect ? { leaseNamespace } : {}),
       },
       createLogger(options.logLevel),
     );

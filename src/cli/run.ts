@@ -1,7 +1,9 @@
 // `atomix-operator run`: the operator as deployed, until SIGTERM.
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { KubeClient, loadKubeConfig } from '../kube/client.js';
 import { OperatorMetrics, startMetricsServer } from '../kube/metrics.js';
+import { LeaderElector } from '../kube/leader-election.js';
 import { Operator } from '../controller/operator.js';
 import type { RenderOptions } from '../render/index.js';
 
@@ -10,7 +12,10 @@ export interface RunOptions {
   namespaces: string[];
   metricsPort: number;
   concurrency: number;
+  resyncSeconds: number;
   renderOptions: RenderOptions;
+  /** Namespace of the leader-election Lease; undefined: no leader election. */
+  leaseNamespace?: string;
 }
 
 /** WATCH_NAMESPACE as operator-sdk defines it: a comma-separated list, empty for all namespaces. */
@@ -21,22 +26,48 @@ export function namespacesFromEnv(value: string | undefined): string[] {
 export async function runOperator(options: RunOptions, log: Logger): Promise<void> {
   const metrics = new OperatorMetrics();
   const client = new KubeClient(loadKubeConfig(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}), { registry: metrics.registry });
+  const identity = process.env['POD_NAME'] ?? `${hostname()}-${process.pid}`;
   const operator = new Operator({
     client,
     log,
     metrics,
     namespaces: options.namespaces,
     concurrency: options.concurrency,
+    resyncMs: options.resyncSeconds * 1000,
     renderOptions: options.renderOptions,
-    instance: process.env['POD_NAME'] ?? 'atomix-operator',
+    instance: identity,
   });
+  const elector = options.leaseNamespace
+    ? new LeaderElector({
+        client,
+        namespace: options.leaseNamespace,
+        name: 'atomix-operator',
+        identity,
+        onNewLeader: (leader) => log.info({ leader }, 'leader'),
+        onError: (error) => log.warn({ err: error }, 'leader election request failed'),
+      })
+    : undefined;
   const server = await startMetricsServer({ port: options.metricsPort, registry: metrics.registry, ready: () => operator.ready() });
   log.info({ metricsPort: server.port }, 'serving /metrics, /healthz and /readyz');
+  const stopping = new AbortController();
   stopOnSignal(log, async () => {
+    stopping.abort();
     await operator.stop();
+    await elector?.release();
     await server.close();
     client.close();
   });
+  if (elector) {
+    if (!(await elector.acquire(stopping.signal))) return;
+    metrics.leaderStatus('atomix-operator')(true);
+    void elector.hold(stopping.signal).then((end) => {
+      // Another operator may already be reconciling: stop at once rather than race it.
+      if (end === 'lost') {
+        log.error('lost the leader lease; exiting');
+        process.exit(1);
+      }
+    });
+  }
   await operator.start();
 }
 
