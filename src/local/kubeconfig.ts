@@ -1,3 +1,4 @@
+import { statusCodeOf } from '../kube/errors.js';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 
@@ -56,12 +57,6 @@ export function clusterAccessOf(kubeConfig: KubeConfig): ClusterAccess {
 }
 
 /** The HTTP status of a failed client-node request (ApiException.code, or statusCode from Watch), if any. */
-export function statusCodeOf(error: unknown): number | undefined {
-  const { code, statusCode } = (error ?? {}) as { code?: unknown; statusCode?: unknown };
-  const status = code ?? statusCode;
-  return typeof status === 'number' ? status : undefined;
-}
-
 /** One line for a failed request: "HTTP 403: <message of the Status body>", or the error's message. */
 export function describeError(error: unknown): string {
   const code = statusCodeOf(error);

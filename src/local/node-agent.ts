@@ -7,7 +7,8 @@ import {
   type V1PersistentVolumeClaim,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { describeError, statusCodeOf } from './kubeconfig.js';
+import { describeError } from './kubeconfig.js';
+import { statusCodeOf } from '../kube/errors.js';
 import { watchResource, type ResourceWatch, type WatchEventType } from './resource-watch.js';
 
 /** Pods annotated with this set to "false" run but never become Ready. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { AppsV1Api, CoreV1Api, RbacAuthorizationV1Api, type V1StatefulSet } from '@kubernetes/client-node';
-import { statusCodeOf } from '../../src/local/kubeconfig.js';
+import { statusCodeOf } from '../../src/kube/errors.js';
 import {
   adminKubeConfig,
   adminUser,
