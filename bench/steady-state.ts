@@ -139,7 +139,8 @@ function resyncLine(dueInMs: number, windowMs: number): string {
   return dueInMs <= windowMs ? `yes, at +${clock(dueInMs)}` : `no (next one due at +${clock(dueInMs)}, after the window)`;
 }
 
-const clock = (ms: number) => {
+/** m:ss; a function declaration because the top-level await above runs before later consts exist. */
+function clock(ms: number): string {
   const totalSeconds = Math.max(0, Math.round(ms / 1000));
   return `${Math.floor(totalSeconds / 60)}:${String(totalSeconds % 60).padStart(2, '0')}`;
-};
+}
