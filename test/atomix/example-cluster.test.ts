@@ -1,7 +1,7 @@
 // The README's example cluster (a management group of 1 and a Raft group "raft" of 3 nodes
 // with 3 partitions), plus one benchmark worker as a client-only node, run on real Atomix 3.1
 // exactly as rendered.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderCluster, type KubeObject } from '../../src/render/index.js';
 import { names } from '../../src/api/names.js';
@@ -9,13 +9,10 @@ import { validateCluster } from '../../src/api/validate.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
 import { waitUntil } from '../../src/local/readiness.js';
 import { exampleCluster, mergePatch } from '../support/manifests.js';
-import { installAtomix } from './atomix-launcher.js';
-import { LocalAtomixCluster } from './local-cluster.js';
+import { CONVERGE_TIMEOUT_MS, SUITE_TIMEOUT_MS, useLocalCluster } from './cluster-fixture.js';
 import { call, memberIds, ok, partitionGroups } from './agent-client.js';
 import { memorySizeBytes, renderedAtomixConfig, renderedGroup } from './rendered-config.js';
 
-const READY_TIMEOUT_MS = 8 * 60_000;
-const CONVERGE_TIMEOUT_MS = 2 * 60_000;
 const RAFT = { type: 'multi-raft', group: 'raft' };
 
 function exampleWithBenchmarkWorker(): AtomixCluster {
@@ -24,25 +21,14 @@ function exampleWithBenchmarkWorker(): AtomixCluster {
   return result.cluster;
 }
 
-describe('the README example cluster on Atomix 3.1', { timeout: 20 * 60_000 }, () => {
+describe('the README example cluster on Atomix 3.1', { timeout: SUITE_TIMEOUT_MS }, () => {
   const spec = exampleWithBenchmarkWorker();
   const name = spec.metadata.name;
   const objects: KubeObject[] = renderCluster(spec);
   const managementPod = names.podName(names.managementStatefulSet(name), 0);
   const raftPods = [0, 1, 2].map((ordinal) => names.podName(names.groupStatefulSet(name, 'raft'), ordinal));
   const workerPod = names.podName(names.benchWorkers(name), 0);
-  let cluster: LocalAtomixCluster | undefined;
-
-  const running = (): LocalAtomixCluster => {
-    assert.ok(cluster, 'the cluster was started');
-    return cluster;
-  };
-
-  before(async () => {
-    cluster = await LocalAtomixCluster.start(objects, name, await installAtomix());
-    await cluster.explainFailure(() => running().waitUntilReady(READY_TIMEOUT_MS));
-  });
-  after(() => cluster?.stop());
+  const running = useLocalCluster(spec);
 
   test('every pod the StatefulSets create reports ready on /v1/status', (t) => {
     const c = running();

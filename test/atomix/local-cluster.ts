@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderCluster, DEFAULT_RENDER_OPTIONS, type KubeObject } from '../../src/render/index.js';
 import { names, serviceFqdn } from '../../src/api/names.js';
+import { ATOMIX_CONFIG_FILE } from '../../src/render/config-map.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
 import { ProcessGroup, type ManagedProcess } from '../../src/local/managed-process.js';
 import { findFreePort } from '../../src/local/ports.js';
@@ -43,8 +44,12 @@ interface StatefulSet extends KubeObject {
   spec: {
     serviceName: string;
     replicas: number;
-    template: { spec: { containers: Container[]; volumes?: Volume[] } };
+    template: { metadata: { labels: Record<string, string> }; spec: { containers: Container[]; volumes?: Volume[] } };
   };
+}
+
+interface Service extends KubeObject {
+  spec: { selector?: Record<string, string> };
 }
 
 interface ConfigMap extends KubeObject {
@@ -57,6 +62,7 @@ export interface RenderedPod {
   namespace: string;
   statefulSet: string;
   governingService: string;
+  labels: Record<string, string>;
   container: Container;
   /** The files of each configMap volume, by volume name. */
   configMapVolumes: Map<string, Record<string, string>>;
@@ -121,6 +127,7 @@ export function podsOf(objects: readonly KubeObject[]): RenderedPod[] {
         namespace: sts.metadata.namespace,
         statefulSet: sts.metadata.name,
         governingService: sts.spec.serviceName,
+        labels: sts.spec.template.metadata.labels,
         container,
         configMapVolumes,
       }));
@@ -163,8 +170,9 @@ export function expandVars(text: string, env: Record<string, string>): string {
  * - the pod's DNS address (`--address <pod>.<service>...:5679`) becomes 127.0.0.1 on a port of
  *   its own, since all nodes share one loopback interface;
  * - the HTTP port becomes a port of its own, bound to 127.0.0.1 (`--http-host`);
- * - DNS discovery becomes `--bootstrap` with the management nodes on loopback (the agent's flag
- *   replaces the configured discovery, exactly as in the real agent);
+ * - DNS discovery becomes `--bootstrap` with the loopback addresses of the pods the DNS lookup
+ *   would return (discoveredPods); the agent's flag replaces the configured discovery, exactly
+ *   as in the real agent;
  * - messaging (TCP and UDP gossip) binds 127.0.0.1 instead of 0.0.0.0, through the agent's
  *   `--<config key> <value>` override;
  * - paths under a volume mount (the ConfigMap at /etc/atomix, the data volume) point to this
@@ -196,9 +204,28 @@ function localPath(arg: string, mountDirs: Map<string, string>): string {
   return arg;
 }
 
-/** Which pods form the management group, whose addresses every node bootstraps from. */
-function isManagementPod(pod: RenderedPod, cluster: string): boolean {
-  return pod.statefulSet === names.managementStatefulSet(cluster);
+/**
+ * The pods Atomix's DNS discovery would find: the endpoints of the Service its atomix.conf
+ * names (`cluster.discovery.service`), i.e. the pods that Service selects.
+ */
+export function discoveredPods(objects: readonly KubeObject[], pods: readonly RenderedPod[], pod: RenderedPod): RenderedPod[] {
+  const discoveryService = discoveryServiceOf(pod);
+  const service = objects.find(
+    (o): o is Service =>
+      o.kind === 'Service' && serviceFqdn(o.metadata.name, o.metadata.namespace, DEFAULT_RENDER_OPTIONS.clusterDomain) === discoveryService,
+  );
+  const selector = service?.spec.selector;
+  if (!selector) throw new Error(`pod ${pod.name}: no rendered Service with a selector is ${discoveryService}`);
+  return pods.filter((candidate) => Object.entries(selector).every(([key, value]) => candidate.labels[key] === value));
+}
+
+function discoveryServiceOf(pod: RenderedPod): string {
+  for (const files of pod.configMapVolumes.values()) {
+    const text = files[ATOMIX_CONFIG_FILE];
+    // The renderer writes atomix.conf as JSON, the subset of HOCON JSON.parse reads.
+    if (text !== undefined) return (JSON.parse(text) as { cluster: { discovery: { service: string } } }).cluster.discovery.service;
+  }
+  throw new Error(`pod ${pod.name} mounts no ${ATOMIX_CONFIG_FILE}`);
 }
 
 export class LocalAtomixCluster {
@@ -227,11 +254,9 @@ export class LocalAtomixCluster {
     const workDir = mkdtempSync(join(tmpdir(), `atomix-${cluster}-`));
     const ports = new Map<string, { nodePort: number; httpPort: number }>();
     for (const pod of pods) ports.set(pod.name, { nodePort: await findFreePort(), httpPort: await findFreePort() });
-    const bootstrap = pods
-      .filter((pod) => isManagementPod(pod, cluster))
-      .map((pod) => `${pod.name}@127.0.0.1:${ports.get(pod.name)?.nodePort}`);
     const processes = new ProcessGroup();
     const launches = pods.map((pod) => {
+      const bootstrap = discoveredPods(objects, pods, pod).map((found) => `${found.name}@127.0.0.1:${ports.get(found.name)?.nodePort}`);
       const site: LocalSite = { ...(ports.get(pod.name) as { nodePort: number; httpPort: number }), mountDirs: new Map(), bootstrap };
       return preparePod(pod, site, join(workDir, pod.name), classpath, processes);
     });
