@@ -3,10 +3,11 @@
 // writes each cluster cost by kind (from the audit log), and the operator's memory.
 //
 //   npm run bench:converge -- [--clusters 100] [--namespaces 10] [--build compiled|tsx|both] [--timeout 300]
-import type { AuditedRequest } from '../src/local/audit-log.js';
+import { writeRequests, type AuditedRequest } from '../src/local/audit-log.js';
 import {
   Cleanup,
   ConvergenceTracker,
+  OPERATOR_USER,
   WRITE_KINDS,
   auditedOperatorWrites,
   benchClusters,
@@ -72,6 +73,7 @@ async function measure(build: OperatorBuild, settings: Settings, cleanup: Cleanu
   const clusters = benchClusters(settings.clusters, settings.namespaces);
   await createNamespaces(environment.admin, namespacesOf(clusters));
   const operator = await startOperator(environment, cleanup, { build, kubeconfigPath: writeOperatorKubeconfig(environment) });
+  const memoryBeforeClusters = await operator.memory();
   const tracker = new ConvergenceTracker(environment.admin);
   await tracker.start(cleanup);
 
@@ -101,7 +103,9 @@ async function measure(build: OperatorBuild, settings: Settings, cleanup: Cleanu
     { figure: 'per-cluster convergence p50 / p95 / max', value: [50, 95, 100].map((p) => seconds(percentile(perCluster, p))).join(' / ') },
     { figure: 'still converged after settling', value: `${tracker.convergedNow(clusters)}/${clusters.length}` },
     ...writeRows(audited, clusters),
+    ...pipelineRows(writeRequests(environment.controlPlane.auditLogPath, { since }), since.getTime()),
     { figure: 'operator writes: audit log / operator metrics', value: `${audited.length} / ${counted}`, met: audited.length === counted },
+    ...memoryRows('memory before any cluster (caches synced)', memoryBeforeClusters, RSS_TARGET_MIB),
     ...memoryRows('memory right after convergence', memoryAtConvergence, RSS_TARGET_MIB),
     ...memoryRows('memory after writes settled', memoryAfterSettling, RSS_TARGET_MIB),
   ]);
@@ -133,6 +137,29 @@ function writeRows(audited: AuditedRequest[], clusters: readonly ClusterRef[]): 
     { figure: 'operator writes not about a benchmark cluster', value: String(unattributed.length), met: unattributed.length === 0 },
     { figure: 'operator writes answered with a non-2xx code', value: String(failed.length) },
   ];
+}
+
+/**
+ * Where the time goes: each step between "cluster created" and "cluster Ready" is a kind of
+ * successful write in the audit log, by the operator or by a control-plane component
+ * (user names as src/local/control-plane.ts sets them up).
+ */
+const PIPELINE: { step: string; matches: (write: AuditedRequest) => boolean }[] = [
+  { step: 'operator applies owned objects', matches: (w) => w.user === OPERATOR_USER && kindOfWrite(w) === 'owned-object applies' },
+  { step: 'StatefulSet controller creates pods', matches: (w) => w.user === 'system:kube-controller-manager' && w.verb === 'create' && w.resource === 'pods' && !w.subresource },
+  { step: 'scheduler binds pods', matches: (w) => w.user === 'system:kube-scheduler' && w.subresource === 'binding' },
+  { step: 'node agent reports pods running', matches: (w) => w.user === 'local:node-agent' && w.resource === 'pods' && w.subresource === 'status' },
+  { step: 'StatefulSet controller updates status', matches: (w) => w.user === 'system:kube-controller-manager' && w.resource === 'statefulsets' && w.subresource === 'status' },
+  { step: 'operator writes cluster status', matches: (w) => w.user === OPERATOR_USER && kindOfWrite(w) === 'status writes' },
+];
+
+function pipelineRows(writes: readonly AuditedRequest[], since: number): Row[] {
+  const succeeded = writes.filter((write) => (write.code ?? 0) < 300);
+  return PIPELINE.map(({ step, matches }) => {
+    const offsets = succeeded.filter(matches).map((write) => write.time.getTime() - since);
+    const value = offsets.length === 0 ? 'none' : `${offsets.length} writes, p50 at ${seconds(percentile(offsets, 50))}, last at ${seconds(Math.max(...offsets))}`;
+    return { figure: `timeline: ${step}`, value };
+  });
 }
 
 /** "8 ×100" or "2 ×97, 3 ×3": each distinct value with how many clusters had it. */
