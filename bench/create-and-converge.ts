@@ -21,6 +21,7 @@ import {
   machineLine,
   memoryRows,
   namespacesOf,
+  nodeBaselineRows,
   operatorWrites,
   ownedObjectsPerCluster,
   parseBuild,
@@ -50,7 +51,7 @@ interface Settings {
   timeoutMs: number;
 }
 
-await runBenchmark(async (cleanup) => {
+async function main(cleanup: Cleanup): Promise<void> {
   const options = benchOptions({ clusters: '100', namespaces: '10', build: 'both', timeout: '300' });
   const settings: Settings = {
     clusters: positiveNumber('clusters', options.clusters),
@@ -66,7 +67,7 @@ await runBenchmark(async (cleanup) => {
     await measure(build, settings, run);
     await run.runAll();
   }
-});
+}
 
 async function measure(build: OperatorBuild, settings: Settings, cleanup: Cleanup): Promise<void> {
   const environment = await startEnvironment(cleanup);
@@ -108,6 +109,7 @@ async function measure(build: OperatorBuild, settings: Settings, cleanup: Cleanu
     ...memoryRows('memory before any cluster (caches synced)', memoryBeforeClusters, RSS_TARGET_MIB),
     ...memoryRows('memory right after convergence', memoryAtConvergence, RSS_TARGET_MIB),
     ...memoryRows('memory after writes settled', memoryAfterSettling, RSS_TARGET_MIB),
+    ...nodeBaselineRows(),
   ]);
 }
 
@@ -168,3 +170,6 @@ function histogram(values: readonly number[]): string {
   for (const value of values) byValue.set(value, (byValue.get(value) ?? 0) + 1);
   return [...byValue].sort(([a], [b]) => a - b).map(([value, clusters]) => `${value} ×${clusters}`).join(', ');
 }
+
+// Last, so every declaration above exists when the top-level await runs.
+await runBenchmark(main);

@@ -30,6 +30,7 @@ import {
   startOperator,
   waitForQuiet,
   writeOperatorKubeconfig,
+  type Cleanup,
   type Metrics,
   type Row,
 } from './support.js';
@@ -51,7 +52,7 @@ const windowCounters = {
   cpuSeconds: (m: Metrics) => m.sum('process_cpu_seconds_total'),
 };
 
-await runBenchmark(async (cleanup) => {
+async function main(cleanup: Cleanup): Promise<void> {
   const options = benchOptions({ minutes: '10', clusters: '100', namespaces: '10', build: 'compiled' });
   const windowMs = positiveNumber('minutes', options.minutes) * 60_000;
   const build = parseBuild(options.build, 'compiled');
@@ -103,7 +104,7 @@ await runBenchmark(async (cleanup) => {
     ...memoryRows('memory at window end', memoryAtEnd, RSS_TARGET_MIB),
   ];
   printTable(`${clusters.length} converged clusters idle for ${seconds(windowMs)}, operator build: ${build}`, rows);
-});
+}
 
 /**
  * Scrapes every SCRAPE_INTERVAL_MS until the window ends; returns the reconciles seen per
@@ -139,8 +140,11 @@ function resyncLine(dueInMs: number, windowMs: number): string {
   return dueInMs <= windowMs ? `yes, at +${clock(dueInMs)}` : `no (next one due at +${clock(dueInMs)}, after the window)`;
 }
 
-/** m:ss; a function declaration because the top-level await above runs before later consts exist. */
+/** m:ss */
 function clock(ms: number): string {
   const totalSeconds = Math.max(0, Math.round(ms / 1000));
   return `${Math.floor(totalSeconds / 60)}:${String(totalSeconds % 60).padStart(2, '0')}`;
 }
+
+// Last, so every declaration above exists when the top-level await runs.
+await runBenchmark(main);

@@ -313,6 +313,21 @@ function memoryFigures(metrics: Metrics, pid: number): MemoryFigures {
   };
 }
 
+/**
+ * RSS of a bare Node process, and of one that only imports @kubernetes/client-node (which
+ * the operator imports): the floor under the operator's own figures.
+ */
+export function nodeBaselineRows(): Row[] {
+  const rssAfter = (script: string) => {
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', `${script}; process.stdout.write(String(process.memoryUsage().rss))`], { cwd: REPO_ROOT, encoding: 'utf8' });
+    return Number(result.stdout);
+  };
+  return [
+    { figure: 'for comparison: RSS of a bare node process', value: mib(rssAfter('')) },
+    { figure: "for comparison: RSS of node after import('@kubernetes/client-node')", value: mib(rssAfter("await import('@kubernetes/client-node')")) },
+  ];
+}
+
 export const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 export function memoryRows(label: string, memory: MemoryFigures, limitMib: number): Row[] {

@@ -35,6 +35,7 @@ import {
   startEnvironment,
   startOperator,
   writeOperatorKubeconfig,
+  type Cleanup,
   type ClusterRef,
   type Metrics,
   type OperatorProcess,
@@ -61,7 +62,7 @@ interface Trial {
   failedRequests: number;
 }
 
-await runBenchmark(async (cleanup) => {
+async function main(cleanup: Cleanup): Promise<void> {
   const options = benchOptions({ trials: '5', build: 'compiled' });
   const trials = positiveNumber('trials', options.trials);
   const build = parseBuild(options.build, 'compiled');
@@ -111,7 +112,7 @@ await runBenchmark(async (cleanup) => {
   const lost = results.filter((result) => !Number.isFinite(result.appliedMs) || !Number.isFinite(result.statusObservedMs)).length;
   rows.push({ figure: `trials with a lost update (last size not applied or generation not observed within ${seconds(GIVE_UP_MS)})`, value: String(lost), target: '= 0', met: lost === 0 });
   printTable(`watch recovery, operator build: ${build}, ${trials} trial(s) per fault, through a TCP proxy`, rows);
-});
+}
 
 /** One trial: break the connections, make the changes, time the operator's catching up. */
 async function breakAndChange(
@@ -178,3 +179,6 @@ function failedBetween(before: Metrics, after: Metrics): number {
   const failed = (m: Metrics) => m.sum('rest_client_requests_total', { code: 'error' });
   return failed(after) - failed(before);
 }
+
+// Last, so every declaration above exists when the top-level await runs.
+await runBenchmark(main);
