@@ -2,7 +2,9 @@
 // operator in its own process, and prints how long they take to converge, how many
 // writes each cluster cost by kind (from the audit log), and the operator's memory.
 //
-//   npm run bench:converge -- [--clusters 100] [--namespaces 10] [--build compiled|tsx|both] [--timeout 300]
+//   npm run bench:converge -- [--clusters 100] [--namespaces 10] [--build compiled|tsx|both] [--timeout 300] [--concurrency N]
+//
+// --concurrency is passed to `atomix-operator run` (clusters reconciled at once); without it the operator's default applies.
 import { writeRequests, type AuditedRequest } from '../src/local/audit-log.js';
 import {
   Cleanup,
@@ -49,16 +51,18 @@ interface Settings {
   clusters: number;
   namespaces: number;
   timeoutMs: number;
+  concurrency: number | undefined;
 }
 
 async function main(cleanup: Cleanup): Promise<void> {
-  const options = benchOptions({ clusters: '100', namespaces: '10', build: 'both', timeout: '300' });
+  const options = benchOptions({ clusters: '100', namespaces: '10', build: 'both', timeout: '300', concurrency: '' });
   const settings: Settings = {
     clusters: positiveNumber('clusters', options.clusters),
     namespaces: positiveNumber('namespaces', options.namespaces),
     timeoutMs: positiveNumber('timeout', options.timeout) * 1000,
+    concurrency: options.concurrency ? positiveNumber('concurrency', options.concurrency) : undefined,
   };
-  const builds: OperatorBuild[] = options.build === 'both' ? ['compiled', 'tsx'] : [parseBuild(options.build, 'compiled')];
+  const builds: OperatorBuild[] = options.build === 'both' ? ['compiled', 'tsx'] : [parseBuild(options.build)];
   process.stdout.write(`create-and-converge: ${machineLine()}\n`);
   for (const build of builds) {
     // Each build gets a fresh control plane, so the second run starts from the same state as the first.
@@ -73,7 +77,8 @@ async function measure(build: OperatorBuild, settings: Settings, cleanup: Cleanu
   const environment = await startEnvironment(cleanup);
   const clusters = benchClusters(settings.clusters, settings.namespaces);
   await createNamespaces(environment.admin, namespacesOf(clusters));
-  const operator = await startOperator(environment, cleanup, { build, kubeconfigPath: writeOperatorKubeconfig(environment) });
+  const kubeconfigPath = writeOperatorKubeconfig(environment);
+  const operator = await startOperator(environment, cleanup, { build, kubeconfigPath, ...(settings.concurrency ? { concurrency: settings.concurrency } : {}) });
   const memoryBeforeClusters = await operator.memory();
   const tracker = new ConvergenceTracker(environment.admin);
   await tracker.start(cleanup);
@@ -98,7 +103,8 @@ async function measure(build: OperatorBuild, settings: Settings, cleanup: Cleanu
   const audited = auditedOperatorWrites(environment, since);
   const counted = operatorWrites(await operator.scrape());
 
-  printTable(`${clusters.length} clusters created at once, operator build: ${build}`, [
+  const concurrency = settings.concurrency ? `--concurrency ${settings.concurrency}` : 'default concurrency';
+  printTable(`${clusters.length} clusters created at once, operator build: ${build}, ${concurrency}`, [
     { figure: 'clusters / namespaces / owned objects per cluster', value: `${clusters.length} / ${settings.namespaces} / ${ownedObjectsPerCluster()}` },
     { figure: 'all converged after (Ready=True, observedGeneration current)', value: seconds(allConvergedMs), target: `<= ${seconds(CONVERGENCE_TARGET_MS)}`, met: allConvergedMs <= CONVERGENCE_TARGET_MS },
     { figure: 'per-cluster convergence p50 / p95 / max', value: [50, 95, 100].map((p) => seconds(percentile(perCluster, p))).join(' / ') },

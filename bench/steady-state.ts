@@ -55,7 +55,7 @@ const windowCounters = {
 async function main(cleanup: Cleanup): Promise<void> {
   const options = benchOptions({ minutes: '10', clusters: '100', namespaces: '10', build: 'compiled' });
   const windowMs = positiveNumber('minutes', options.minutes) * 60_000;
-  const build = parseBuild(options.build, 'compiled');
+  const build = parseBuild(options.build);
   process.stdout.write(`steady-state: ${machineLine()}\n`);
 
   const environment = await startEnvironment(cleanup);

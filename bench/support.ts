@@ -87,10 +87,9 @@ export async function runBenchmark(main: (cleanup: Cleanup) => Promise<void>): P
 
 export type OperatorBuild = 'compiled' | 'tsx';
 
-export function parseBuild(value: string | undefined, fallback: OperatorBuild): OperatorBuild {
-  const build = value ?? fallback;
-  if (build !== 'compiled' && build !== 'tsx') throw new Error(`--build must be compiled or tsx, not ${build}`);
-  return build;
+export function parseBuild(value: string): OperatorBuild {
+  if (value !== 'compiled' && value !== 'tsx') throw new Error(`--build must be compiled or tsx, not ${value}`);
+  return value;
 }
 
 /** Command-line options, each also settable as BENCH_<NAME> in the environment. */
@@ -128,9 +127,11 @@ export async function startEnvironment(cleanup: Cleanup, options: { nodes?: numb
     ...(options.nodes ? { nodes: options.nodes } : {}),
     log: (line) => say(`  ${line}`),
   });
+  // BENCH_KEEP_DIR=1 keeps the logs and the audit log of a run for a closer look.
+  const keepDir = process.env['BENCH_KEEP_DIR'] === '1';
   cleanup.add(async () => {
-    say('stopping the control plane ...');
-    await controlPlane.stop();
+    say(`stopping the control plane ...${keepDir ? ` (keeping ${controlPlane.dir})` : ''}`);
+    await controlPlane.stop({ keepDir });
   });
   const admin = new KubeClient(controlPlane.kubeConfig());
   cleanup.add(() => admin.close());
@@ -196,7 +197,7 @@ export interface OperatorProcess {
 export async function startOperator(
   environment: BenchEnvironment,
   cleanup: Cleanup,
-  options: { build: OperatorBuild; kubeconfigPath: string },
+  options: { build: OperatorBuild; kubeconfigPath: string; concurrency?: number },
 ): Promise<OperatorProcess> {
   const entry = options.build === 'compiled' ? [join(COMPILED_DIR, 'cli', 'main.js')] : ['--import', import.meta.resolve('tsx'), join(REPO_ROOT, 'src', 'cli', 'main.ts')];
   if (options.build === 'compiled') compileOperator();
@@ -206,7 +207,17 @@ export async function startOperator(
   const child = group.start({
     name: `atomix-operator (${options.build})`,
     command: process.execPath,
-    args: [...entry, 'run', '--kubeconfig', options.kubeconfigPath, '--metrics-port', String(metricsPort), '--log-level', 'warn'],
+    args: [
+      ...entry,
+      'run',
+      '--kubeconfig',
+      options.kubeconfigPath,
+      '--metrics-port',
+      String(metricsPort),
+      '--log-level',
+      'warn',
+      ...(options.concurrency ? ['--concurrency', String(options.concurrency)] : []),
+    ],
     logPath,
   });
   cleanup.add(() => group.stopAll());
@@ -286,7 +297,7 @@ export class Metrics {
   }
 }
 
-export const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'] as const;
+const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'] as const;
 
 /** Write requests the operator counted itself (rest_client_requests_total). */
 export function operatorWrites(metrics: Metrics): number {

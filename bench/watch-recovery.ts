@@ -65,7 +65,7 @@ interface Trial {
 async function main(cleanup: Cleanup): Promise<void> {
   const options = benchOptions({ trials: '5', build: 'compiled' });
   const trials = positiveNumber('trials', options.trials);
-  const build = parseBuild(options.build, 'compiled');
+  const build = parseBuild(options.build);
   process.stdout.write(`watch-recovery: ${machineLine()}\n`);
 
   const environment = await startEnvironment(cleanup);
