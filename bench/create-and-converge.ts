@@ -102,6 +102,7 @@ async function measure(build: OperatorBuild, settings: Settings, cleanup: Cleanu
   const memoryAfterSettling = await operator.memory();
   const audited = auditedOperatorWrites(environment, since);
   const counted = operatorWrites(await operator.scrape());
+  const everyWrite = writeRequests(environment.controlPlane.auditLogPath, { since });
 
   const concurrency = settings.concurrency ? `--concurrency ${settings.concurrency}` : 'default concurrency';
   printTable(`${clusters.length} clusters created at once, operator build: ${build}, ${concurrency}`, [
@@ -110,7 +111,8 @@ async function measure(build: OperatorBuild, settings: Settings, cleanup: Cleanu
     { figure: 'per-cluster convergence p50 / p95 / max', value: [50, 95, 100].map((p) => seconds(percentile(perCluster, p))).join(' / ') },
     { figure: 'still converged after settling', value: `${tracker.convergedNow(clusters)}/${clusters.length}` },
     ...writeRows(audited, clusters),
-    ...pipelineRows(writeRequests(environment.controlPlane.auditLogPath, { since }), since.getTime()),
+    ...pipelineRows(everyWrite, since.getTime()),
+    ...writerRows(everyWrite),
     { figure: 'operator writes: audit log / operator metrics', value: `${audited.length} / ${counted}`, met: audited.length === counted },
     ...memoryRows('memory before any cluster (caches synced)', memoryBeforeClusters, RSS_TARGET_MIB),
     ...memoryRows('memory right after convergence', memoryAtConvergence, RSS_TARGET_MIB),
@@ -168,6 +170,33 @@ function pipelineRows(writes: readonly AuditedRequest[], since: number): Row[] {
     const value = offsets.length === 0 ? 'none' : `${offsets.length} writes, p50 at ${seconds(percentile(offsets, 50))}, last at ${seconds(Math.max(...offsets))}`;
     return { figure: `timeline: ${step}`, value };
   });
+}
+
+/** Who writes how fast: the components' API clients are rate limited (kube-controller-manager --kube-api-qps=100, kube-scheduler 50 by default). */
+const WRITERS = [
+  ['operator', OPERATOR_USER],
+  ['kube-controller-manager', 'system:kube-controller-manager'],
+  ['kube-scheduler', 'system:kube-scheduler'],
+  ['node agent', 'local:node-agent'],
+] as const;
+
+function writerRows(writes: readonly AuditedRequest[]): Row[] {
+  return WRITERS.map(([writer, user]) => {
+    const own = writes.filter((write) => write.user === user);
+    const perSecond = countBy(own, (write) => String(Math.floor(write.time.getTime() / 1000)));
+    const perResource = [...countBy(own, (write) => [write.resource, write.subresource].filter(Boolean).join('/'))]
+      .sort(([, a], [, b]) => b - a)
+      .slice(0, 4)
+      .map(([resource, count]) => `${resource} ${count}`);
+    const busiest = Math.max(0, ...perSecond.values());
+    return { figure: `writes by ${writer}`, value: `${own.length} in ${perSecond.size} s, busiest second ${busiest}; ${perResource.join(', ')}` };
+  });
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
 }
 
 /** "8 ×100" or "2 ×97, 3 ×3": each distinct value with how many clusters had it. */
