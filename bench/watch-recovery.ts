@@ -21,13 +21,13 @@ import {
   benchOptions,
   createCluster,
   createNamespaces,
-  resizePartitionGroup,
   isConverged,
   machineLine,
   namespacesOf,
   parseBuild,
   positiveNumber,
   printTable,
+  resizePartitionGroup,
   runBenchmark,
   say,
   seconds,
@@ -136,7 +136,9 @@ async function breakAndChange(
   const appliedMs = await msUntil(faultAt, () => both(async (c) => (await replicas(admin, c)) === targets.get(c)));
   // Ready may also wait for new pods, which is not the operator's doing: the generation is what it must observe.
   const statusObservedMs = await msUntil(faultAt, () => both(async (c) => observesLatestGeneration(await getCluster(admin, c))));
-  await waitUntil(() => both(async (c) => isConverged(await getCluster(admin, c))), { what: 'both clusters to converge before the next trial', timeoutMs: 120_000 });
+  if (Number.isFinite(statusObservedMs)) {
+    await waitUntil(() => both(async (c) => isConverged(await getCluster(admin, c))), { what: 'both clusters to converge before the next trial', timeoutMs: 120_000 });
+  }
   const after = await operator.scrape();
   proxy.dropSilenced();
   for (const [cluster, size] of targets) sizes.set(cluster, size);
@@ -169,7 +171,7 @@ function watchEndsBetween(before: Metrics, after: Metrics): string {
   const ends = (m: Metrics, reason: string) => m.sum('informer_watch_ends_total', { reason });
   return after
     .labelValues('informer_watch_ends_total', 'reason')
-      .map((reason) => [reason, ends(after, reason) - ends(before, reason)] as const)
+    .map((reason) => [reason, ends(after, reason) - ends(before, reason)] as const)
     .filter(([, count]) => count > 0)
     .map(([reason, count]) => `${reason} ${count}`)
     .join(', ');
