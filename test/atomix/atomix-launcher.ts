@@ -1,6 +1,7 @@
 // The Atomix 3.1 runtime for the tests: the agent stand-in built by
 // scripts/install-atomix.sh, and the JVM flags it needs on Java 17.
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../support/manifests.js';
 
@@ -27,7 +28,7 @@ export const JVM_OPTIONS: readonly string[] = [
  */
 export async function installAtomix(): Promise<string> {
   try {
-    const { stdout } = await promisify(execFile)(`${repoRoot}/scripts/install-atomix.sh`, [], { maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await promisify(execFile)(join(repoRoot, 'scripts/install-atomix.sh'), [], { maxBuffer: 16 * 1024 * 1024 });
     return stdout.trim();
   } catch (error) {
     const { stderr, message } = error as { stderr?: string; message: string };
