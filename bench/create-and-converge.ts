@@ -113,7 +113,7 @@ async function measure(build: OperatorBuild, settings: Settings, cleanup: Cleanu
     ...writeRows(audited, clusters),
     ...pipelineRows(everyWrite, since.getTime()),
     ...writerRows(everyWrite),
-    { figure: 'operator writes: audit log / operator metrics', value: `${audited.length} / ${counted}`, met: audited.length === counted },
+    { figure: 'operator writes: audit log / operator metrics', value: `${audited.length} / ${counted}`, target: 'equal', met: audited.length === counted },
     ...memoryRows('memory before any cluster (caches synced)', memoryBeforeClusters, RSS_TARGET_MIB),
     ...memoryRows('memory right after convergence', memoryAtConvergence, RSS_TARGET_MIB),
     ...memoryRows('memory after writes settled', memoryAfterSettling, RSS_TARGET_MIB),
@@ -139,12 +139,12 @@ function writeRows(audited: AuditedRequest[], clusters: readonly ClusterRef[]): 
     ...WRITE_KINDS.map((kind) => {
       const budget = budgets[kind];
       return {
-        figure: `writes per cluster: ${kind}`,
+        figure: `writes per cluster: ${kind}${kind === 'events' ? ' (one per reconcile that changed something)' : ''}`,
         value: histogram(values(kind)),
-        ...(budget === undefined ? { target: '(one per reconcile that changed something)' } : { target: `<= ${budget}`, met: Math.max(...values(kind)) <= budget }),
+        ...(budget === undefined ? {} : { target: `<= ${budget}`, met: Math.max(...values(kind)) <= budget }),
       };
     }),
-    { figure: 'operator writes not about a benchmark cluster', value: String(unattributed.length), met: unattributed.length === 0 },
+    { figure: 'operator writes not about a benchmark cluster', value: String(unattributed.length), target: '= 0', met: unattributed.length === 0 },
     { figure: 'operator writes answered with a non-2xx code', value: String(failed.length) },
   ];
 }

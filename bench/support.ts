@@ -507,15 +507,13 @@ export interface Row {
   met?: boolean;
 }
 
-/** Prints a titled table of figures to stdout. */
+/** Prints a titled list of figures to stdout; a target and whether it is met follow the value. */
 export function printTable(title: string, rows: readonly Row[]): void {
-  const width = (pick: (row: Row) => string) => Math.max(...rows.map((row) => pick(row).length));
-  const figureWidth = width((row) => row.figure);
-  const valueWidth = width((row) => row.value);
-  const targetWidth = width((row) => row.target ?? '');
+  const figureWidth = Math.max(...rows.map((row) => row.figure.length));
   const lines = rows.map((row) => {
-    const verdict = row.met === undefined ? '' : row.met ? 'MET' : 'NOT MET';
-    return `  ${row.figure.padEnd(figureWidth)}  ${row.value.padStart(valueWidth)}  ${(row.target ?? '').padEnd(targetWidth)}  ${verdict}`.trimEnd();
+    const verdict = row.met === undefined ? '' : row.met ? ': MET' : ': NOT MET';
+    const target = row.target === undefined ? '' : `   [target ${row.target}${verdict}]`;
+    return `  ${row.figure.padEnd(figureWidth)}  ${row.value}${target}`;
   });
   process.stdout.write(`\n${title}\n${'-'.repeat(title.length)}\n${lines.join('\n')}\n`);
 }
