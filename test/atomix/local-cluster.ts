@@ -2,6 +2,11 @@
 // StatefulSets would create, started with the pod's rendered container arguments and the
 // rendered ConfigMap as its config file. Only what cannot exist outside Kubernetes is
 // replaced, all of it in localizeArgs().
+//
+// Every pod runs the agent stand-in (tools/atomix-agent), the benchmark pods too: atomix-bench
+// was never published, and in agent mode it is a client-only Atomix node like the agent with a
+// config that has no groups. Its leading `agent` subcommand reaches the agent's parser as an
+// unknown positional argument, which the parser (like the real agent's) ignores.
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

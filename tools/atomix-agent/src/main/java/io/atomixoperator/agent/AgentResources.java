@@ -35,11 +35,11 @@ final class AgentResources {
   }
 
   void register(HttpRoutes routes) {
-    routes.add("GET", "/v1/status", request -> done(Reply.ok()))
-        .add("GET", "/v1/cluster/node", request -> done(Reply.json(describe(atomix.getMembershipService().getLocalMember()))))
-        .add("GET", "/v1/cluster/nodes", request -> done(Reply.json(members())))
+    routes.add("GET", "/v1/status", request -> Reply.now(Reply.ok()))
+        .add("GET", "/v1/cluster/node", request -> Reply.now(Reply.json(describe(atomix.getMembershipService().getLocalMember()))))
+        .add("GET", "/v1/cluster/nodes", request -> Reply.now(Reply.json(members())))
         .add("GET", "/v1/cluster/nodes/{node}", this::member)
-        .add("GET", "/v1/primitives", request -> done(Reply.json(primitives(atomix.getPrimitives()))))
+        .add("GET", "/v1/primitives", request -> Reply.now(Reply.json(primitives(atomix.getPrimitives()))))
         .add("POST", "/v1/atomic-counter/{name}", request -> create(request, AtomicCounterType.instance(), AtomicCounterConfig.class))
         .add("GET", "/v1/atomic-counter/{name}", request -> counter(request).thenCompose(AsyncAtomicCounter::get).thenApply(Reply::json))
         .add("PUT", "/v1/atomic-counter/{name}", this::setCounter)
@@ -50,15 +50,11 @@ final class AgentResources {
         .add("DELETE", "/v1/atomic-map/{name}/{key}", request -> map(request).thenCompose(m -> m.remove(request.param(1))).thenApply(AgentResources::versioned));
   }
 
-  static CompletableFuture<Reply> done(Reply reply) {
-    return CompletableFuture.completedFuture(reply);
-  }
-
   /**
    * Creates (or looks up) the primitive with the posted configuration and caches it on this
    * node only; later requests by name on this node use that configuration.
    */
-  <C extends PrimitiveConfig<C>> CompletableFuture<Reply> create(
+  private <C extends PrimitiveConfig<C>> CompletableFuture<Reply> create(
       Request request, PrimitiveType<?, C, ?> type, Class<C> configClass) {
     C config = configReader.read(request.body(), configClass);
     return atomix.getPrimitiveAsync(request.param(0), type, config).thenApply(primitive -> Reply.ok());
@@ -85,7 +81,7 @@ final class AgentResources {
 
   private CompletableFuture<Reply> member(Request request) {
     Member member = atomix.getMembershipService().getMember(MemberId.from(request.param(0)));
-    return done(member == null ? Reply.text(404, "no such member") : Reply.json(describe(member)));
+    return Reply.now(member == null ? Reply.text(404, "no such member") : Reply.json(describe(member)));
   }
 
   private List<Map<String, Object>> members() {

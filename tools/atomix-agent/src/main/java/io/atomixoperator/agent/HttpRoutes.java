@@ -36,6 +36,10 @@ final class HttpRoutes {
       return new Reply(200, null, "");
     }
 
+    static CompletableFuture<Reply> now(Reply reply) {
+      return CompletableFuture.completedFuture(reply);
+    }
+
     static Reply json(Object value) {
       return value == null ? ok() : new Reply(200, "application/json", Json.write(value));
     }

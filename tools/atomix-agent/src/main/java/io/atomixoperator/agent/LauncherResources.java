@@ -39,7 +39,7 @@ final class LauncherResources {
   }
 
   void register(HttpRoutes routes) {
-    routes.add("GET", "/launcher/v1/partition-groups", request -> AgentResources.done(Reply.json(partitionGroups())))
+    routes.add("GET", "/launcher/v1/partition-groups", request -> Reply.now(Reply.json(partitionGroups())))
         .add("POST", "/launcher/v1/log/{name}", this::createLog)
         .add("POST", "/launcher/v1/log/{name}/produce", request -> log(request).thenCompose(log -> log.produce(request.body())).thenApply(nothing -> Reply.ok()))
         .add("GET", "/launcher/v1/log/{name}/records", this::records);
@@ -85,16 +85,24 @@ final class LauncherResources {
     }
   }
 
-  /** Creates the log with the posted configuration and consumes every partition from the start. */
+  /**
+   * Creates the log with the posted configuration; the first creation on this node also starts
+   * consuming every partition from its first record.
+   */
   private CompletableFuture<Reply> createLog(Request request) {
     String name = request.param(0);
     DistributedLogConfig config = configReader.read(request.body(), DistributedLogConfig.class);
-    List<Map<String, Object>> records = consumedRecords.computeIfAbsent(name, n -> new ArrayList<>());
+    List<Map<String, Object>> records = new ArrayList<>();
+    boolean firstCreation = consumedRecords.putIfAbsent(name, records) == null;
     return atomix.getPrimitiveAsync(name, DistributedLogType.<String>instance(), config)
-        .thenCompose(log -> CompletableFuture.allOf(log.async().getPartitions().stream()
-            .map(partition -> partition.consume(record -> collect(records, partition, record)))
-            .toArray(CompletableFuture[]::new)))
+        .thenCompose(log -> firstCreation ? consumeAll(log.async(), records) : CompletableFuture.completedFuture(null))
         .thenApply(nothing -> Reply.ok());
+  }
+
+  private static CompletableFuture<Void> consumeAll(AsyncDistributedLog<String> log, List<Map<String, Object>> records) {
+    return CompletableFuture.allOf(log.getPartitions().stream()
+        .map(partition -> partition.consume(record -> collect(records, partition, record)))
+        .toArray(CompletableFuture[]::new));
   }
 
   private static void collect(List<Map<String, Object>> records, AsyncDistributedLogPartition<String> partition, Record<String> record) {
@@ -114,10 +122,10 @@ final class LauncherResources {
   private CompletableFuture<Reply> records(Request request) {
     List<Map<String, Object>> records = consumedRecords.get(request.param(0));
     if (records == null) {
-      return AgentResources.done(Reply.text(404, "no log of that name was created on this node"));
+      return Reply.now(Reply.text(404, "no log of that name was created on this node"));
     }
     synchronized (records) {
-      return AgentResources.done(Reply.json(List.copyOf(records)));
+      return Reply.now(Reply.json(List.copyOf(records)));
     }
   }
 }
