@@ -99,7 +99,9 @@ const Storage = Type.Object(
     }),
     className: Type.Optional(Type.String({ description: 'StorageClass of the data volumes.', minLength: 1, maxLength: 253 })),
     segmentSize: memorySize('Size of a log segment file (HOCON memory size: 64M = 64 MiB).', '64M'),
-    entrySize: memorySize('Largest log entry (HOCON memory size).', '1K'),
+    // The 2019 operator defaulted to 1K; real Atomix 3.1 then rejects any write
+    // over 1 KiB (StorageException$TooLarge) and breaks the client's session.
+    entrySize: memorySize('Largest log entry (HOCON memory size).', '1M'),
     level: stringEnum(StorageLevels, { description: 'Where the log lives: disk, or memory-mapped files.', default: 'disk' }),
     flushOnCommit: Type.Boolean({ description: 'Flush to disk on every commit.', default: false }),
   },

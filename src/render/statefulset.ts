@@ -81,6 +81,9 @@ function atomixContainer(ctx: ClusterContext, group: NodeGroup) {
     ],
     // Ready once the node has joined its groups: /v1/status answers only after Atomix started.
     readinessProbe: { httpGet: { path: '/v1/status', port: 'http' }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    // Atomix 3.1 can fail its start and linger without its REST API (messaging still up):
+    // such a pod is restarted after 10 minutes instead of staying unready forever.
+    startupProbe: { httpGet: { path: '/v1/status', port: 'http' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
     // Alive as soon as messaging listens, so a node waiting for its quorum is not killed.
     livenessProbe: { tcpSocket: { port: 'node' }, initialDelaySeconds: 60, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
     securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },

@@ -21,7 +21,7 @@ describe('defaults', () => {
       className: 'fast-disks',
       size: '2G',
       segmentSize: '64M',
-      entrySize: '1K',
+      entrySize: '1M',
       level: 'disk',
       flushOnCommit: false,
     });

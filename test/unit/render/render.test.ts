@@ -83,7 +83,7 @@ describe('the README example', () => {
     assert.equal(sts.spec.template.spec.initContainers, undefined);
   });
 
-  test('probes: ready on REST /v1/status, alive on the messaging port', () => {
+  test('probes: started and ready on REST /v1/status, alive on the messaging port', () => {
     const atomix = container(find(objects, 'StatefulSet', 'example-atomixcluster-raft'));
     assert.deepEqual(atomix.ports.map((p: Json) => [p.name, p.containerPort, p.protocol]), [
       ['http', 5678, 'TCP'],
@@ -92,6 +92,8 @@ describe('the README example', () => {
     ]);
     assert.deepEqual(atomix.readinessProbe.httpGet, { path: '/v1/status', port: 'http' });
     assert.deepEqual(atomix.livenessProbe.tcpSocket, { port: 'node' });
+    assert.deepEqual(atomix.startupProbe.httpGet, { path: '/v1/status', port: 'http' });
+    assert.equal(atomix.startupProbe.periodSeconds * atomix.startupProbe.failureThreshold, 600);
   });
 
   test('persistent groups get a data volume claim from storage, kept when the group goes', () => {
@@ -128,7 +130,7 @@ describe('the README example', () => {
         type: 'raft',
         partitions: 1,
         members: ['example-atomixcluster-management-0'],
-        storage: { level: 'disk', segmentSize: '64M', maxEntrySize: '1K', flushOnCommit: false },
+        storage: { level: 'disk', segmentSize: '64M', maxEntrySize: '1M', flushOnCommit: false },
       },
     });
   });
@@ -142,7 +144,7 @@ describe('the README example', () => {
         partitions: 3,
         partitionSize: 3,
         members: ['example-atomixcluster-raft-0', 'example-atomixcluster-raft-1', 'example-atomixcluster-raft-2'],
-        storage: { level: 'disk', segmentSize: '64M', maxEntrySize: '1K', flushOnCommit: false },
+        storage: { level: 'disk', segmentSize: '64M', maxEntrySize: '1M', flushOnCommit: false },
         compaction: { dynamic: true, freeDiskBuffer: 0.2, freeMemoryBuffer: 0.2 },
       },
     });
@@ -223,7 +225,7 @@ describe('partition group types', () => {
         type: 'log',
         partitions: 3,
         memberGroupStrategy: 'node-aware',
-        storage: { level: 'disk', segmentSize: '64M', maxEntrySize: '1K', flushOnCommit: false },
+        storage: { level: 'disk', segmentSize: '64M', maxEntrySize: '1M', flushOnCommit: false },
         compaction: { size: '1G' },
       },
     });
