@@ -38,7 +38,7 @@ export interface ReconcileOutcome {
 }
 
 /** A status that only reports progress (same verdict, new counts) waits this long after the previous write. */
-export const STATUS_COALESCE_MS = 5_000;
+export const STATUS_COALESCE_MS = 30_000;
 /** How long an apply is trusted while the informer cache has not caught up with it. */
 export const CACHE_LAG_TOLERANCE_MS = 10_000;
 
@@ -76,33 +76,40 @@ export class ClusterReconciler {
     return lagging !== undefined ? { requeueAfterMs: Math.min(outcome.requeueAfterMs ?? Infinity, lagging) } : outcome;
   }
 
+  /**
+   * Applies in two waves, each in parallel: first what the pods need (ConfigMaps,
+   * Services, budgets), then the StatefulSets that start them.
+   */
   private async applyAll(cluster: AtomixCluster, desired: KubeObject[], changes: Changes): Promise<Problem[]> {
+    const waves = [desired.filter((o) => o.kind !== 'StatefulSet'), desired.filter((o) => o.kind === 'StatefulSet')];
     const problems: Problem[] = [];
-    for (const object of desired) {
-      const problem = await this.applyOne(cluster, object, changes);
-      if (problem) problems.push(problem);
+    for (const wave of waves) {
+      const outcomes = await Promise.all(wave.map((object) => this.applyOne(cluster, object)));
+      for (const outcome of outcomes) {
+        if (outcome.change) changes.add(outcome.change.reason, outcome.change.object);
+        if (outcome.problem) problems.push(outcome.problem);
+      }
     }
     return problems;
   }
 
-  private async applyOne(cluster: AtomixCluster, desired: KubeObject, changes: Changes): Promise<Problem | undefined> {
+  private async applyOne(cluster: AtomixCluster, desired: KubeObject): Promise<{ change?: Change; problem?: Problem }> {
     const { kind, metadata } = desired;
     const live = this.deps.owned.get(kind, metadata.namespace, metadata.name);
     const immutable = immutableChange(desired, live);
-    if (immutable) return immutable;
+    if (immutable) return { problem: immutable };
     // The stamped hash catches fields the renderer stopped setting, which a subset check cannot see.
-    if (!needsApply(withAppliedHash(desired), live)) return undefined;
+    if (!needsApply(withAppliedHash(desired), live)) return {};
     const writeKey = `${clusterKey(cluster)}|${kind}/${metadata.name}`;
-    if (this.recentWrites.covers(writeKey, desired, this.deps.now())) return undefined;
+    if (this.recentWrites.covers(writeKey, desired, this.deps.now())) return {};
     try {
       await this.deps.writer.apply(desired, live);
       this.recentWrites.record(writeKey, desired, this.deps.now());
-      changes.add(live ? 'Updated' : 'Created', `${kind} ${metadata.name}`);
-      return undefined;
+      return { change: { reason: live ? 'Updated' : 'Created', object: `${kind} ${metadata.name}` } };
     } catch (error) {
       const message = `applying ${kind} ${metadata.name} failed: ${errorMessage(error)}`;
       this.deps.events.warning(cluster, 'ApplyFailed', message);
-      return { reason: 'ApplyFailed', message };
+      return { problem: { reason: 'ApplyFailed', message } };
     }
   }
 
@@ -166,11 +173,18 @@ export class ClusterReconciler {
   }
 }
 
+type ChangeReason = 'Created' | 'Updated' | 'Deleted';
+
+interface Change {
+  reason: ChangeReason;
+  object: string;
+}
+
 /** What one pass changed, reported as one Event per kind of change rather than one per object. */
 class Changes {
-  private readonly byReason = new Map<'Created' | 'Updated' | 'Deleted', string[]>();
+  private readonly byReason = new Map<ChangeReason, string[]>();
 
-  add(reason: 'Created' | 'Updated' | 'Deleted', object: string): void {
+  add(reason: ChangeReason, object: string): void {
     this.byReason.set(reason, [...(this.byReason.get(reason) ?? []), object]);
   }
 

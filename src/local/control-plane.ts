@@ -140,7 +140,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
     const components = [
       await startController(group, binDir, dir, 'kube-controller-manager', kubeConfigForToken(cluster, identities.controllerManager.token), controllerManagerArgs),
-      await startController(group, binDir, dir, 'kube-scheduler', kubeConfigForToken(cluster, identities.scheduler.token), ['--leader-elect=false']),
+      await startController(group, binDir, dir, 'kube-scheduler', kubeConfigForToken(cluster, identities.scheduler.token), [
+        `--config=${writeSchedulerConfig(dir)}`,
+      ]),
     ];
     for (const component of components) {
       await waitUntil(async () => (await httpGetStatus(component.healthz)) === 200, {
@@ -353,6 +355,25 @@ async function startController(
     logPath: join(dir, `${name}.log`),
   });
   return { process, healthz: `https://127.0.0.1:${port}/healthz` };
+}
+
+/**
+ * The node agent has no real storage, so the scheduler does not wait for volume
+ * binding (it would otherwise hold every pod back until the PV binder has bound its
+ * claim, retrying with backoff); claims are still bound, just not on the pods' path.
+ * With --config, the scheduler takes its kubeconfig and leader election from here.
+ */
+function writeSchedulerConfig(dir: string): string {
+  const path = join(dir, 'kube-scheduler.yaml');
+  const config = {
+    apiVersion: 'kubescheduler.config.k8s.io/v1',
+    kind: 'KubeSchedulerConfiguration',
+    clientConnection: { kubeconfig: join(dir, 'kube-scheduler.kubeconfig'), qps: 200, burst: 400 },
+    leaderElection: { leaderElect: false },
+    profiles: [{ schedulerName: 'default-scheduler', plugins: { multiPoint: { disabled: [{ name: 'VolumeBinding' }] } } }],
+  };
+  writeFileSync(path, JSON.stringify(config, null, 2));
+  return path;
 }
 
 function writeKubeconfig(dir: string, name: string, kubeConfig: KubeConfig): string {

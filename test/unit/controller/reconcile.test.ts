@@ -86,15 +86,16 @@ describe('creating a cluster', () => {
   test('applies every rendered object once and writes the status once', async () => {
     const fake = new FakeCluster();
     await new ClusterReconciler(fake.deps()).reconcile(KEY);
+    // What the pods need first, then the StatefulSets that start them.
     assert.deepEqual(fake.takeWrites(), [
       'apply Service/example-atomixcluster-service',
       'apply ConfigMap/example-atomixcluster-management-config',
-      'apply StatefulSet/example-atomixcluster-management',
       'apply PodDisruptionBudget/example-atomixcluster-management',
       'apply ConfigMap/example-atomixcluster-raft-config',
-      'apply StatefulSet/example-atomixcluster-raft',
       'apply PodDisruptionBudget/example-atomixcluster-raft',
       'apply Service/example-atomixcluster-raft',
+      'apply StatefulSet/example-atomixcluster-management',
+      'apply StatefulSet/example-atomixcluster-raft',
       'status',
     ]);
     assert.equal(statusOf(fake).serviceName, 'example-atomixcluster-service');
@@ -104,9 +105,9 @@ describe('creating a cluster', () => {
     assert.equal(condition(fake, 'Progressing').status, 'True');
     assert.deepEqual(fake.events, [
       'Normal Created created Service example-atomixcluster-service, ConfigMap example-atomixcluster-management-config, ' +
-        'StatefulSet example-atomixcluster-management, PodDisruptionBudget example-atomixcluster-management, ' +
-        'ConfigMap example-atomixcluster-raft-config, StatefulSet example-atomixcluster-raft, ' +
-        'PodDisruptionBudget example-atomixcluster-raft, Service example-atomixcluster-raft',
+        'PodDisruptionBudget example-atomixcluster-management, ConfigMap example-atomixcluster-raft-config, ' +
+        'PodDisruptionBudget example-atomixcluster-raft, Service example-atomixcluster-raft, ' +
+        'StatefulSet example-atomixcluster-management, StatefulSet example-atomixcluster-raft',
     ]);
   });
 
@@ -195,14 +196,14 @@ describe('keeping a cluster converged', () => {
     await reconciler.reconcile(KEY);
     assert.deepEqual(fake.takeWrites(), [
       'delete ConfigMap/example-atomixcluster-raft-config',
-      'delete StatefulSet/example-atomixcluster-raft',
       'delete PodDisruptionBudget/example-atomixcluster-raft',
       'delete Service/example-atomixcluster-raft',
+      'delete StatefulSet/example-atomixcluster-raft',
       'status',
     ]);
     assert.equal(statusOf(fake).observedGeneration, 2);
     assert.deepEqual(statusOf(fake).partitionGroups, []);
-    assert.equal(fake.events.at(-1), 'Normal Deleted deleted ConfigMap example-atomixcluster-raft-config, StatefulSet example-atomixcluster-raft, PodDisruptionBudget example-atomixcluster-raft, Service example-atomixcluster-raft');
+    assert.equal(fake.events.at(-1), 'Normal Deleted deleted ConfigMap example-atomixcluster-raft-config, PodDisruptionBudget example-atomixcluster-raft, Service example-atomixcluster-raft, StatefulSet example-atomixcluster-raft');
   });
 
   test('objects the cluster does not control are never pruned', async () => {
