@@ -139,7 +139,7 @@ export class ClusterReconciler {
 
   /**
    * Writes the status when it changed. A change of verdict (a condition flips or
-   * changes reason) is written at once; mere progress (counts, messages) at most
+   * changes reason, or a new generation) is written at once; mere progress (counts, messages) at most
    * every STATUS_COALESCE_MS, so a starting cluster costs two status writes, not one per pod.
    */
   private reportStatus(key: string, cluster: AtomixCluster, problems: Problem[]): Promise<ReconcileOutcome> {
@@ -151,7 +151,11 @@ export class ClusterReconciler {
     const now = this.deps.now();
     if (isSameStatus(cluster.status, status)) return {};
     const sinceLastWrite = now.getTime() - (this.statusWrites.get(key)?.at ?? -Infinity);
-    const progressOnly = cluster.status !== undefined && sameVerdict(cluster.status.conditions, status.conditions);
+    // A new generation is news too: the status must say the spec change was seen.
+    const progressOnly =
+      cluster.status !== undefined &&
+      cluster.status.observedGeneration === status.observedGeneration &&
+      sameVerdict(cluster.status.conditions, status.conditions);
     if (progressOnly && sinceLastWrite < STATUS_COALESCE_MS) return { requeueAfterMs: STATUS_COALESCE_MS - sinceLastWrite };
     await this.deps.writer.writeStatus(cluster, status);
     this.statusWrites.set(key, { status, at: now.getTime() });
