@@ -120,11 +120,10 @@ export interface BenchEnvironment {
 }
 
 /** A control plane with the CRD and a ServiceAccount for the operator bound to deploy/role.yaml as a ClusterRole. */
-export async function startEnvironment(cleanup: Cleanup, options: { nodes?: number } = {}): Promise<BenchEnvironment> {
+export async function startEnvironment(cleanup: Cleanup): Promise<BenchEnvironment> {
   say('starting the local control plane ...');
   const controlPlane = await startControlPlane({
     crds: [customResourceDefinition()],
-    ...(options.nodes ? { nodes: options.nodes } : {}),
     log: (line) => say(`  ${line}`),
   });
   // BENCH_KEEP_DIR=1 keeps the logs and the audit log of a run for a closer look.
@@ -183,9 +182,6 @@ export function writeOperatorKubeconfig(environment: BenchEnvironment, server?: 
 // ---------------------------------------------------------------- the operator process
 
 export interface OperatorProcess {
-  build: OperatorBuild;
-  pid: number;
-  logPath: string;
   scrape(): Promise<Metrics>;
   memory(): Promise<MemoryFigures>;
 }
@@ -233,7 +229,7 @@ export async function startOperator(
     assertRunning(child);
     return Metrics.parse(await httpGetText(`${metricsUrl}/metrics`));
   };
-  return { build: options.build, pid, logPath, scrape, memory: async () => memoryFigures(await scrape(), pid) };
+  return { scrape, memory: async () => memoryFigures(await scrape(), pid) };
 }
 
 function assertRunning(child: ManagedProcess): void {
@@ -530,6 +526,6 @@ export function machineLine(): string {
   return `${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`;
 }
 
-export function describe(error: unknown): string {
+function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
