@@ -68,7 +68,8 @@ const controllers = [
   'replicaset-controller',
   'job-controller',
   'disruption-controller',
-  'endpointslice-controller',
+  // No endpointslice-controller: nothing here routes traffic to Services (no kube-proxy,
+  // no DNS), and it would write a slice per Service for every pod that comes and goes.
   'persistentvolume-binder-controller',
   'persistentvolumeclaim-protection-controller',
   'persistentvolume-protection-controller',
@@ -358,9 +359,10 @@ async function startController(
 }
 
 /**
- * The node agent has no real storage, so the scheduler does not wait for volume
- * binding (it would otherwise hold every pod back until the PV binder has bound its
- * claim, retrying with backoff); claims are still bound, just not on the pods' path.
+ * The node agent has no real storage, so the scheduler skips its volume plugins:
+ * they would hold every pod back until the PV binder has bound its claim, and look
+ * up storage classes (e.g. fast-disks) that exist only as names here. Claims are
+ * still bound by the node agent and the PV binder, just not on the pods' path.
  * With --config, the scheduler takes its kubeconfig and leader election from here.
  */
 function writeSchedulerConfig(dir: string): string {
@@ -370,7 +372,7 @@ function writeSchedulerConfig(dir: string): string {
     kind: 'KubeSchedulerConfiguration',
     clientConnection: { kubeconfig: join(dir, 'kube-scheduler.kubeconfig'), qps: 200, burst: 400 },
     leaderElection: { leaderElect: false },
-    profiles: [{ schedulerName: 'default-scheduler', plugins: { multiPoint: { disabled: [{ name: 'VolumeBinding' }] } } }],
+    profiles: [{ schedulerName: 'default-scheduler', plugins: { multiPoint: { disabled: [{ name: 'VolumeBinding' }, { name: 'NodeVolumeLimits' }, { name: 'VolumeZone' }] } } }],
   };
   writeFileSync(path, JSON.stringify(config, null, 2));
   return path;
