@@ -1,14 +1,9 @@
 // atomix-operator: the command line. Each command is a thin shell over the
-// api/render/controller/local modules.
+// api/render/controller/local modules, imported by its action: `run` must not pay for
+// the local control plane (which loads @kubernetes/client-node) nor the others for `run`.
 import { Command, Option } from 'commander';
-import { stringify } from 'yaml';
-import { customResourceDefinition } from '../api/crd.js';
 import { renderCluster, DEFAULT_RENDER_OPTIONS } from '../render/index.js';
-import { toYamlDocuments } from '../render/yaml.js';
-import { formatProblems, parseClusters, readInput } from './manifests.js';
 import { createLogger } from './logger.js';
-import { namespacesFromEnv, runOperator } from './run.js';
-import { runLocal } from './local.js';
 
 const program = new Command('atomix-operator')
   .description('Kubernetes operator for Atomix 3.1 clusters (AtomixCluster, agent.atomix.io/v1alpha1)')
@@ -20,6 +15,8 @@ program
   .requiredOption('-f, --filename <file>', 'manifest file, or - for stdin')
   .addOption(new Option('--cluster-domain <domain>', 'DNS domain of the Kubernetes cluster').default(DEFAULT_RENDER_OPTIONS.clusterDomain))
   .action(async (options: { filename: string; clusterDomain: string }) => {
+    const { formatProblems, parseClusters, readInput } = await import('./manifests.js');
+    const { toYamlDocuments } = await import('../render/yaml.js');
     const parsed = parseClusters(await readInput(options.filename));
     if (!parsed.ok) {
       process.stderr.write(`${formatProblems(options.filename, parsed.problems)}\n`);
@@ -33,7 +30,9 @@ program
 program
   .command('crd')
   .description('Print the AtomixCluster CustomResourceDefinition')
-  .action(() => {
+  .action(async () => {
+    const { stringify } = await import('yaml');
+    const { customResourceDefinition } = await import('../api/crd.js');
     process.stdout.write(stringify(customResourceDefinition(), { lineWidth: 0 }));
   });
 
@@ -49,7 +48,8 @@ interface RunCommandOptions {
   logLevel: string;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, ...namespacesFromEnv(value)];
+/** Split by namespacesFromEnv in the action, once run.js is loaded. */
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 program
   .command('run')
@@ -64,7 +64,9 @@ program
   .option('--lease-namespace <namespace>', 'namespace of the Lease (default: POD_NAMESPACE, else the first watched namespace, else default)')
   .addOption(new Option('--log-level <level>', 'log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
   .action(async (options: RunCommandOptions) => {
-    const namespaces = options.namespace.length > 0 ? options.namespace : namespacesFromEnv(process.env['WATCH_NAMESPACE']);
+    const { namespacesFromEnv, runOperator } = await import('./run.js');
+    const flagged = options.namespace.flatMap(namespacesFromEnv);
+    const namespaces = flagged.length > 0 ? flagged : namespacesFromEnv(process.env['WATCH_NAMESPACE']);
     const leaseNamespace = options.leaseNamespace ?? process.env['POD_NAMESPACE'] ?? namespaces[0] ?? 'default';
     await runOperator(
       {
@@ -86,6 +88,7 @@ program
   .option('--dir <dir>', 'working directory: data, logs and the kubeconfig', '.local')
   .option('--no-example', 'do not create the example AtomixCluster')
   .action(async (options: { dir: string; example: boolean }) => {
+    const { runLocal } = await import('./local.js');
     await runLocal(options, (line) => process.stdout.write(`${line}\n`));
   });
 

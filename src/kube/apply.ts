@@ -9,11 +9,20 @@
  * the annotation and so triggers exactly one apply.
  */
 import { createHash } from 'node:crypto';
-import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { quantitiesEqual } from './quantity.js';
 import { apiVersionOf, objectPath, type ResourceType } from './resources.js';
 
 export const APPLIED_HASH_ANNOTATION = 'agent.atomix.io/applied-hash';
+
+/** Content types of the PATCH flavours, as client-node names them (defined here so it need not be loaded). */
+export const PatchStrategy = {
+  JsonPatch: 'application/json-patch+json',
+  MergePatch: 'application/merge-patch+json',
+  StrategicMergePatch: 'application/strategic-merge-patch+json',
+  ServerSideApply: 'application/apply-patch+yaml',
+} as const;
+export type PatchStrategy = (typeof PatchStrategy)[keyof typeof PatchStrategy];
 
 /** Top-level fields that describe or report on an object rather than declare it. */
 const IGNORED_TOP_LEVEL = new Set(['apiVersion', 'kind', 'status']);
@@ -127,7 +136,7 @@ export function withAppliedHash<T extends KubernetesObject>(desired: T, annotati
   return { ...unstamped, metadata: { ...unstamped.metadata, annotations: { ...annotations, [annotation]: hash } } };
 }
 
-/** The part of KubernetesObjectApi that apply needs. */
+/** The part of an object API (KubeClient.objects, or client-node's KubernetesObjectApi) that apply needs. */
 export interface ObjectPatcher {
   patch<T extends KubernetesObject>(
     spec: T,

@@ -1,42 +1,24 @@
 /**
- * Kubernetes client for the operator: loads the kubeconfig and routes every request
- * (typed client-node APIs, KubernetesObjectApi, lists, watches, raw requests) through one
- * counting HTTP layer.
+ * Kubernetes client for the operator: routes every request (object patches, lists, watches,
+ * raw requests) through one counting HTTP layer. It loads no runtime module of
+ * @kubernetes/client-node, whose generated API costs some 70 MiB (see kubeconfig.ts).
  */
 import type http from 'node:http';
 import type https from 'node:https';
-import {
-  KubeConfig,
-  KubernetesObjectApi,
-  ResponseContext,
-  ServerConfiguration,
-  createConfiguration,
-  wrapHttpLibrary,
-  type Configuration,
-  type HttpLibrary,
-  type RequestContext,
-} from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { RawRequest, RawRequester } from './apply.js';
 import { errorFromStatus } from './errors.js';
 import { HttpTransport, parseJson, type HttpRequest } from './http.js';
 import type { ListWatchTransport, ObjectList, QueryParams, WatchEvent } from './informer.js';
+import { trimServer, type ApiServerAccess } from './kubeconfig.js';
+import { ObjectApi } from './object-api.js';
 import { RequestCounter } from './request-counter.js';
 
-export interface KubeConfigSource {
-  /** Explicit kubeconfig file; otherwise KUBECONFIG, ~/.kube/config, then the in-cluster service account. */
-  kubeconfig?: string;
-  context?: string;
-}
+export { loadKubeConfig, type ApiServerAccess, type KubeConfigSource } from './kubeconfig.js';
 
-export function loadKubeConfig(source: KubeConfigSource = {}): KubeConfig {
-  const config = new KubeConfig();
-  if (source.kubeconfig) config.loadFromFile(source.kubeconfig);
-  else config.loadFromDefault();
-  if (source.context) config.setCurrentContext(source.context);
-  if (!config.getCurrentCluster()) throw new Error(`kubeconfig context ${config.getCurrentContext()} has no cluster`);
-  return config;
-}
+/** The part of client-node's KubeConfig the client uses (tests and the local control plane pass one). */
+type ClientNodeKubeConfig = Pick<KubeConfig, 'getCurrentCluster' | 'getCurrentContext' | 'getContextObject' | 'applyToHTTPSOptions'>;
 
 export interface KubeClientOptions {
   /** Registry for `rest_client_requests_total`; without it requests are only counted in-process. */
@@ -49,30 +31,19 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export class KubeClient implements ListWatchTransport, RawRequester {
   readonly requests: RequestCounter;
-  /** Any-kind CRUD and server-side apply (`apply.ts`), with discovery cached per API version. */
-  readonly objects: KubernetesObjectApi;
+  /** Reads and patches (server-side apply, `apply.ts`) objects of the kinds in resources.ts. */
+  readonly objects: ObjectApi;
+  readonly access: ApiServerAccess;
   private readonly transport: HttpTransport;
-  private readonly configuration: Configuration;
   private readonly requestTimeoutMs: number;
 
-  constructor(
-    readonly kubeConfig: KubeConfig,
-    options: KubeClientOptions = {},
-  ) {
+  /** `source`: our loaded kubeconfig (`loadKubeConfig`), or a client-node KubeConfig. */
+  constructor(source: ApiServerAccess | ClientNodeKubeConfig, options: KubeClientOptions = {}) {
+    this.access = 'applyToHTTPSOptions' in source ? accessOf(source) : source;
     this.requests = new RequestCounter(options.registry);
     this.transport = new HttpTransport(this.requests);
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.configuration = createConfiguration({
-      baseServer: new ServerConfiguration(this.server(), {}),
-      authMethods: { default: kubeConfig },
-      httpApi: this.httpLibrary(),
-    });
-    this.objects = new ObjectApi(this.configuration, kubeConfig);
-  }
-
-  /** A typed client-node API (CoordinationV1Api, EventsV1Api, …) whose requests are counted. */
-  api<T>(apiClass: new (configuration: Configuration) => T): T {
-    return new apiClass(this.configuration);
+    this.objects = new ObjectApi(this, this.access.namespace);
   }
 
   /** A JSON request; resolves with the parsed body, throws KubeApiError for non-2xx answers. */
@@ -104,12 +75,6 @@ export class KubeClient implements ListWatchTransport, RawRequester {
     this.transport.close();
   }
 
-  private server(): string {
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
-    return cluster.server.replace(/\/+$/, '');
-  }
-
   /** Builds a request with the kubeconfig's TLS settings and (possibly refreshed) credentials. */
   private async prepare(
     method: string,
@@ -118,12 +83,12 @@ export class KubeClient implements ListWatchTransport, RawRequester {
     signal: AbortSignal | undefined,
     headers: Record<string, string>,
   ): Promise<HttpRequest> {
-    const url = new URL(this.server() + path);
+    const url = new URL(this.access.server + path);
     for (const [name, value] of Object.entries(query ?? {})) {
       if (value !== undefined && value !== '') url.searchParams.set(name, String(value));
     }
     const options: https.RequestOptions = {};
-    await this.kubeConfig.applyToHTTPSOptions(options);
+    await this.access.authenticate(options);
     const prepared: HttpRequest = {
       method,
       url,
@@ -135,39 +100,16 @@ export class KubeClient implements ListWatchTransport, RawRequester {
     if (signal) prepared.signal = signal;
     return prepared;
   }
-
-  /** Adapts the transport to client-node's generated clients, which authenticate the context themselves. */
-  private httpLibrary(): HttpLibrary {
-    return wrapHttpLibrary({
-      send: async (context: RequestContext) => {
-        const body = context.getBody();
-        if (body !== undefined && typeof body !== 'string') throw new Error('only string request bodies are supported');
-        const request: HttpRequest = {
-          method: context.getHttpMethod(),
-          url: new URL(context.getUrl()),
-          headers: context.getHeaders(),
-          agent: context.getAgent(),
-          timeoutMs: this.requestTimeoutMs,
-        };
-        if (body !== undefined) request.body = body;
-        const signal = context.getSignal();
-        if (signal) request.signal = signal;
-        const response = await this.transport.send(request);
-        return new ResponseContext(response.status, response.headers, {
-          text: async () => response.body.toString('utf8'),
-          binary: async () => response.body,
-        });
-      },
-    });
-  }
 }
 
-/** KubernetesObjectApi on our configuration, defaulting namespaces from the kubeconfig context as makeApiClient does. */
-class ObjectApi extends KubernetesObjectApi {
-  constructor(configuration: Configuration, kubeConfig: KubeConfig) {
-    super(configuration);
-    this.setDefaultNamespace(kubeConfig);
-  }
+function accessOf(config: ClientNodeKubeConfig): ApiServerAccess {
+  const cluster = config.getCurrentCluster();
+  if (!cluster) throw new Error('kubeconfig has no current cluster');
+  return {
+    server: trimServer(cluster.server),
+    namespace: config.getContextObject(config.getCurrentContext())?.namespace,
+    authenticate: (options) => config.applyToHTTPSOptions(options),
+  };
 }
 
 function stringHeaders(headers: http.OutgoingHttpHeaders | readonly string[] | undefined): Record<string, string> {

@@ -1,10 +1,11 @@
 /**
- * The one HTTP layer every API request goes through (generated clients, lists, watches):
- * it counts requests and reuses connections.
+ * The one HTTP layer every API request goes through (object patches, lists, watches, raw
+ * requests): it counts requests and reuses connections.
  *
- * client-node builds a fresh agent for every request (so every request pays a TLS
- * handshake). Here an agent built from plain TLS options is swapped for a pooled
- * keep-alive agent with the same options; other agents (proxies) are used as given.
+ * Credentials hand over a plain agent per request (client-node's KubeConfig builds a fresh
+ * one each time, so every request would pay a TLS handshake). Here an agent built from plain
+ * TLS options is swapped for a pooled keep-alive agent with the same options; other agents
+ * (proxies) are used as given.
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';

@@ -5,9 +5,10 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig, PatchStrategy } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
 import { KubeClient, loadKubeConfig } from '../../../src/kube/client.js';
-import { applyObject } from '../../../src/kube/apply.js';
+import { applyObject, PatchStrategy } from '../../../src/kube/apply.js';
 import { KubeApiError } from '../../../src/kube/errors.js';
 import type { WatchEvent } from '../../../src/kube/informer.js';
 
@@ -80,22 +81,58 @@ function newClient(): KubeClient {
   return new KubeClient(config);
 }
 
-test('server-side apply through KubernetesObjectApi is sent with the apply content type, authenticated and counted', async () => {
+test('server-side apply is one raw PATCH with the apply content type, authenticated, counted, without discovery', async () => {
   const client = newClient();
   seen.length = 0;
-  const desired = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'p', namespace: 'ns' }, spec: { maxUnavailable: 1 } };
+  const desired = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'p', namespace: 'ns' }, spec: { maxUnavailable: 1, notInTheModels: true } };
   const result = await applyObject(client.objects, desired, { fieldManager: 'atomix-operator' });
   assert.equal(result.applied, true);
-  const patch = seen.find((request) => request.method === 'PATCH');
-  assert.ok(patch);
+  assert.equal(result.object.metadata?.resourceVersion, '7');
+  assert.equal(seen.length, 1);
+  const patch = seen[0]!;
+  assert.equal(patch.method, 'PATCH');
   assert.equal(patch.headers['content-type'], PatchStrategy.ServerSideApply);
   assert.equal(patch.headers.authorization, 'Bearer secret-token');
-  assert.match(patch.url, /fieldManager=atomix-operator/);
-  assert.match(patch.url, /force=true/);
-  assert.deepEqual(JSON.parse(patch.body).spec, { maxUnavailable: 1 });
+  assert.equal(patch.url, '/apis/policy/v1/namespaces/ns/poddisruptionbudgets/p?fieldManager=atomix-operator&force=true');
+  assert.deepEqual(JSON.parse(patch.body).spec, { maxUnavailable: 1, notInTheModels: true }, 'fields no typed model knows are sent');
   assert.equal(client.requests.writes(), 1);
-  assert.equal(client.requests.total({ verb: 'get', resource: 'discovery' }), 1);
   client.close();
+});
+
+test('objects without a namespace get the context namespace; AtomixClusters are known; unknown kinds are refused', async () => {
+  const client = newClient();
+  seen.length = 0;
+  await client.objects.patch({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }, undefined, undefined, 'm', true, PatchStrategy.ServerSideApply);
+  await client.objects.read({ apiVersion: 'agent.atomix.io/v1alpha1', kind: 'AtomixCluster', metadata: { name: 'a', namespace: 'other' } }).catch(() => {});
+  assert.deepEqual(
+    seen.map((request) => `${request.method} ${request.url}`),
+    ['PATCH /api/v1/namespaces/ns/configmaps/c?fieldManager=m&force=true', 'GET /apis/agent.atomix.io/v1alpha1/namespaces/other/atomixclusters/a'],
+  );
+  await assert.rejects(client.objects.read({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }), /unknown resource type/);
+  client.close();
+});
+
+test('a client on a kubeconfig loaded without client-node authenticates the same way', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'kubeconfig-'));
+  const file = join(directory, 'config');
+  await writeFile(
+    file,
+    stringify({
+      clusters: [{ name: 'c', cluster: { server: `${baseUrl}/` } }],
+      users: [{ name: 'u', user: { token: 'file-token' } }],
+      contexts: [{ name: 'ctx', context: { cluster: 'c', user: 'u', namespace: 'ns' } }],
+      'current-context': 'ctx',
+    }),
+  );
+  const client = new KubeClient(loadKubeConfig({ kubeconfig: file }));
+  try {
+    const list = await client.list('/api/v1/namespaces/ns/configmaps', {}, AbortSignal.timeout(5000));
+    assert.equal(list.items?.length, 1);
+    assert.equal(seen.at(-1)?.headers.authorization, 'Bearer file-token');
+  } finally {
+    client.close();
+    await rm(directory, { recursive: true });
+  }
 });
 
 test('raw requests parse JSON and map error statuses to KubeApiError', async () => {
@@ -147,26 +184,4 @@ test('connection failures are counted with code "error"', async () => {
   await assert.rejects(client.request({ method: 'GET', path: '/api/v1/namespaces/ns/pods/p' }));
   assert.equal(client.requests.total({ code: 'error' }), 1);
   client.close();
-});
-
-test('loadKubeConfig reads an explicit file and selects the context', async () => {
-  const directory = await mkdtemp(join(tmpdir(), 'kubeconfig-'));
-  const file = join(directory, 'config');
-  await writeFile(
-    file,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters: [{name: one, cluster: {server: "https://one:6443"}}, {name: two, cluster: {server: "https://two:6443"}}]',
-      'users: [{name: u, user: {token: t}}]',
-      'contexts: [{name: first, context: {cluster: one, user: u}}, {name: second, context: {cluster: two, user: u}}]',
-      'current-context: first',
-    ].join('\n'),
-  );
-  try {
-    assert.equal(loadKubeConfig({ kubeconfig: file }).getCurrentCluster()?.server, 'https://one:6443');
-    assert.equal(loadKubeConfig({ kubeconfig: file, context: 'second' }).getCurrentCluster()?.server, 'https://two:6443');
-  } finally {
-    await rm(directory, { recursive: true });
-  }
 });
