@@ -2,7 +2,7 @@
 // in its own process under its own ServiceAccount, its /metrics, AtomixCluster
 // manifests, convergence tracking, audit-log breakdowns and printing.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,16 +121,16 @@ export interface BenchEnvironment {
 
 /** A control plane with the CRD and a ServiceAccount for the operator bound to deploy/role.yaml as a ClusterRole. */
 export async function startEnvironment(cleanup: Cleanup): Promise<BenchEnvironment> {
-  say('starting the local control plane ...');
-  const controlPlane = await startControlPlane({
-    crds: [customResourceDefinition()],
-    log: (line) => say(`  ${line}`),
-  });
-  // BENCH_KEEP_DIR=1 keeps the logs and the audit log of a run for a closer look.
+  // Our own directory, so it is removed even when we are interrupted while the control plane starts.
+  // BENCH_KEEP_DIR=1 keeps it (logs, audit log) for a closer look.
+  const dir = mkdtempSync(join(os.tmpdir(), 'atomix-bench-'));
   const keepDir = process.env['BENCH_KEEP_DIR'] === '1';
+  cleanup.add(() => (keepDir ? say(`kept ${dir}`) : rmSync(dir, { recursive: true, force: true })));
+  say('starting the local control plane ...');
+  const controlPlane = await startControlPlane({ dir, crds: [customResourceDefinition()], log: (line) => say(`  ${line}`) });
   cleanup.add(async () => {
-    say(`stopping the control plane ...${keepDir ? ` (keeping ${controlPlane.dir})` : ''}`);
-    await controlPlane.stop({ keepDir });
+    say('stopping the control plane ...');
+    await controlPlane.stop();
   });
   const admin = new KubeClient(controlPlane.kubeConfig());
   cleanup.add(() => admin.close());
