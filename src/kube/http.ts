@@ -86,16 +86,23 @@ export class HttpTransport {
     const description = describeRequest(request.method, request.url);
     return new Promise((resolve, reject) => {
       const module = request.url.protocol === 'http:' ? http : https;
+      const pool = this.poolFor(request.agent);
       const outgoing = module.request(request.url, {
         method: request.method,
         headers: request.headers,
-        agent: this.poolFor(request.agent),
+        agent: pool,
         auth: request.auth,
         signal: request.signal,
       });
       if (request.timeoutMs) {
-        outgoing.setTimeout(request.timeoutMs, () => outgoing.destroy(new Error(`request timed out after ${request.timeoutMs} ms`)));
+        outgoing.setTimeout(request.timeoutMs, () => {
+          outgoing.destroy(new Error(`request timed out after ${request.timeoutMs} ms`));
+          dropIdleSockets(pool);
+        });
       }
+      // A request given up on (a timeout, a watch past its deadline) may sit on a path
+      // that went silent; the idle pooled connections on it would hang the next requests.
+      request.signal?.addEventListener('abort', () => dropIdleSockets(pool), { once: true });
       let answered = false;
       outgoing.on('response', (response) => {
         answered = true;
@@ -158,6 +165,12 @@ function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, strin
     if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return flat;
+}
+
+function dropIdleSockets(agent: http.Agent | undefined): void {
+  for (const sockets of Object.values(agent?.freeSockets ?? {})) {
+    for (const socket of sockets ?? []) socket.destroy();
+  }
 }
 
 export function parseJson(text: string): unknown {
