@@ -1,10 +1,10 @@
-import type { KubeObject, ObjectMeta } from './meta.js';
+import type { IngressObject, ObjectMeta } from './meta.js';
 import { PORTS } from './ports.js';
 
 /** atomix-bench serves its whole REST API for managing benchmarks under this path. */
 export const BENCH_API_PATH = '/v1/bench';
 
-export function benchIngress(meta: ObjectMeta, coordinatorService: string): KubeObject {
+export function benchIngress(meta: ObjectMeta, coordinatorService: string): IngressObject {
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',

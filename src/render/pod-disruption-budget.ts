@@ -1,13 +1,13 @@
 import type { NodeGroup } from './node-groups.js';
 import { selectorLabels } from './labels.js';
-import type { KubeObject, ObjectMeta } from './meta.js';
+import type { ObjectMeta, PodDisruptionBudgetObject } from './meta.js';
 
 /**
  * Lets voluntary disruptions (drains) take only as many pods as the group can
  * lose and keep its quorum. A single-node group gets maxUnavailable 1 rather than
  * a budget that would block every node drain forever.
  */
-export function podDisruptionBudget(group: NodeGroup & { maxUnavailable: number }, meta: ObjectMeta): KubeObject {
+export function podDisruptionBudget(group: NodeGroup & { maxUnavailable: number }, meta: ObjectMeta): PodDisruptionBudgetObject {
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',

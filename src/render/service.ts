@@ -1,5 +1,6 @@
 import type { Labels } from './labels.js';
-import type { KubeObject, ObjectMeta } from './meta.js';
+import type { V1ServicePort } from '@kubernetes/client-node';
+import type { ObjectMeta, ServiceObject } from './meta.js';
 import { PORTS } from './ports.js';
 
 type PortName = keyof typeof PORTS;
@@ -8,7 +9,7 @@ type PortName = keyof typeof PORTS;
  * A headless Service that publishes pods before they are ready: Atomix nodes
  * must find each other to form the quorum that makes them ready.
  */
-export function headlessService(meta: ObjectMeta, selector: Labels, ports: readonly PortName[]): KubeObject {
+export function headlessService(meta: ObjectMeta, selector: Labels, ports: readonly PortName[]): ServiceObject {
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -23,7 +24,7 @@ export function headlessService(meta: ObjectMeta, selector: Labels, ports: reado
 }
 
 /** A ClusterIP Service, for what an Ingress routes to. */
-export function clusterIpService(meta: ObjectMeta, selector: Labels, ports: readonly PortName[]): KubeObject {
+export function clusterIpService(meta: ObjectMeta, selector: Labels, ports: readonly PortName[]): ServiceObject {
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -32,6 +33,6 @@ export function clusterIpService(meta: ObjectMeta, selector: Labels, ports: read
   };
 }
 
-function servicePort(name: PortName) {
+function servicePort(name: PortName): V1ServicePort {
   return { name, port: PORTS[name], targetPort: name, protocol: 'TCP' };
 }

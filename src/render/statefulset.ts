@@ -2,10 +2,19 @@
 // identity comes from its flags (member id = pod name, address = the pod's DNS
 // name under the governing Service), so no init container or extra image is needed.
 import { createHash } from 'node:crypto';
+import type {
+  V1Affinity,
+  V1Container,
+  V1PersistentVolumeClaim,
+  V1PersistentVolumeClaimSpec,
+  V1PodTemplateSpec,
+  V1ResourceRequirements,
+  V1StatefulSetSpec,
+} from '@kubernetes/client-node';
 import type { NodeGroup, ClusterContext } from './node-groups.js';
 import { groupLabels, selectorLabels, type GroupIdentity } from './labels.js';
-import type { StorageSpec } from '../api/schema.js';
-import type { KubeObject, ObjectMeta } from './meta.js';
+import type { ResourcesSpec, StorageSpec } from '../api/schema.js';
+import type { ObjectMeta, StatefulSetObject } from './meta.js';
 import { ATOMIX_CONFIG_FILE } from './config-map.js';
 import { PORTS } from './ports.js';
 import { serviceFqdn } from '../api/names.js';
@@ -18,7 +27,7 @@ export const CONFIG_HASH_ANNOTATION = 'agent.atomix.io/config-hash';
 /** 3.1.11+ images run as uid/gid 1000; the data volume must be writable for that group. */
 const ATOMIX_GID = 1000;
 
-export function statefulSet(ctx: ClusterContext, group: NodeGroup, meta: ObjectMeta): KubeObject {
+export function statefulSet(ctx: ClusterContext, group: NodeGroup, meta: ObjectMeta): StatefulSetObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
@@ -31,17 +40,17 @@ export function statefulSet(ctx: ClusterContext, group: NodeGroup, meta: ObjectM
       selector: { matchLabels: selectorLabels(group.id) },
       template: podTemplate(ctx, group),
       ...(group.storage
-        ? {
+        ? ({
             volumeClaimTemplates: [dataVolumeClaim(group.id, group.storage)],
             // Data outlives the group: a group removed by mistake can be re-added with its log.
             persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
-          }
+          } satisfies Partial<V1StatefulSetSpec>)
         : {}),
     },
   };
 }
 
-function podTemplate(ctx: ClusterContext, group: NodeGroup) {
+function podTemplate(ctx: ClusterContext, group: NodeGroup): V1PodTemplateSpec {
   return {
     metadata: {
       labels: groupLabels(group.id, ctx.version),
@@ -61,7 +70,7 @@ function podTemplate(ctx: ClusterContext, group: NodeGroup) {
   };
 }
 
-function atomixContainer(ctx: ClusterContext, group: NodeGroup) {
+function atomixContainer(ctx: ClusterContext, group: NodeGroup): V1Container {
   return {
     name: 'atomix',
     image: group.image,
@@ -73,7 +82,7 @@ function atomixContainer(ctx: ClusterContext, group: NodeGroup) {
       { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
       ...group.env,
     ],
-    ...(group.resources ? { resources: group.resources } : {}),
+    ...(group.resources ? ({ resources: resourceRequirements(group.resources) } satisfies Partial<V1Container>) : {}),
     ports: [
       { name: 'http', containerPort: PORTS.http, protocol: 'TCP' },
       { name: 'node', containerPort: PORTS.node, protocol: 'TCP' },
@@ -109,7 +118,7 @@ export function nodeArgs(ctx: ClusterContext, group: NodeGroup): string[] {
   ];
 }
 
-function spreadAcrossNodes(group: NodeGroup) {
+function spreadAcrossNodes(group: NodeGroup): V1Affinity {
   return {
     podAntiAffinity: {
       preferredDuringSchedulingIgnoredDuringExecution: [
@@ -122,15 +131,23 @@ function spreadAcrossNodes(group: NodeGroup) {
   };
 }
 
-function dataVolumeClaim(id: GroupIdentity, storage: StorageSpec) {
+function dataVolumeClaim(id: GroupIdentity, storage: StorageSpec): V1PersistentVolumeClaim {
   return {
     metadata: { name: 'data', labels: selectorLabels(id) },
     spec: {
       accessModes: ['ReadWriteOnce'],
       resources: { requests: { storage: storage.size } },
-      ...(storage.className !== undefined ? { storageClassName: storage.className } : {}),
+      ...(storage.className !== undefined ? ({ storageClassName: storage.className } satisfies Partial<V1PersistentVolumeClaimSpec>) : {}),
     },
   };
+}
+
+/**
+ * The API server accepts a quantity as a JSON number as well as a string (the
+ * schema allows both); client-node types quantities as strings only.
+ */
+function resourceRequirements(resources: ResourcesSpec): V1ResourceRequirements {
+  return resources as V1ResourceRequirements;
 }
 
 function sha256(text: string): string {

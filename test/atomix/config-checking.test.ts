@@ -22,8 +22,8 @@ function managementOnlyObjects(): { objects: KubeObject[]; name: string } {
 function withStorageKey(objects: KubeObject[], configMap: string, key: string, value: string): KubeObject[] {
   return objects.map((object) => {
     if (object.kind !== 'ConfigMap' || object.metadata.name !== configMap) return object;
-    const { data } = object as KubeObject & { data: Record<string, string> };
-    const config = JSON.parse(data['atomix.conf'] as string) as { managementGroup: { storage: Record<string, string> } };
+    const data = object.data ?? {};
+    const config = JSON.parse(data['atomix.conf'] ?? '{}') as { managementGroup: { storage: Record<string, string> } };
     config.managementGroup.storage[key] = value;
     return { ...object, data: { ...data, 'atomix.conf': JSON.stringify(config, null, 2) } };
   });

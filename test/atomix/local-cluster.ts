@@ -10,7 +10,8 @@
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderCluster, DEFAULT_RENDER_OPTIONS, type KubeObject } from '../../src/render/index.js';
+import type { V1Container } from '@kubernetes/client-node';
+import { renderCluster, DEFAULT_RENDER_OPTIONS, isKind, type KubeObject } from '../../src/render/index.js';
 import { names, serviceFqdn } from '../../src/api/names.js';
 import { ATOMIX_CONFIG_FILE } from '../../src/render/config-map.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
@@ -22,45 +23,6 @@ import { AGENT_MAIN_CLASS, JVM_OPTIONS } from './atomix-launcher.js';
 
 const AGENT_CONTAINER = 'atomix';
 
-interface EnvVar {
-  name: string;
-  value?: string;
-  valueFrom?: { fieldRef?: { fieldPath: string } };
-}
-
-interface VolumeMount {
-  name: string;
-  mountPath: string;
-}
-
-interface Volume {
-  name: string;
-  configMap?: { name: string };
-}
-
-interface Container {
-  name: string;
-  args: string[];
-  env?: EnvVar[];
-  volumeMounts?: VolumeMount[];
-}
-
-interface StatefulSet extends KubeObject {
-  spec: {
-    serviceName: string;
-    replicas: number;
-    template: { metadata: { labels: Record<string, string> }; spec: { containers: Container[]; volumes?: Volume[] } };
-  };
-}
-
-interface Service extends KubeObject {
-  spec: { selector?: Record<string, string> };
-}
-
-interface ConfigMap extends KubeObject {
-  data: Record<string, string>;
-}
-
 /** A pod as the StatefulSet controller would create it. */
 export interface RenderedPod {
   name: string;
@@ -68,7 +30,7 @@ export interface RenderedPod {
   statefulSet: string;
   governingService: string;
   labels: Record<string, string>;
-  container: Container;
+  container: V1Container;
   /** The files of each configMap volume, by volume name. */
   configMapVolumes: Map<string, Record<string, string>>;
 }
@@ -111,32 +73,31 @@ const RESTART_BACKOFF_MS = 5_000;
 const READY_POLL_MS = 500;
 
 export function podsOf(objects: readonly KubeObject[]): RenderedPod[] {
-  const configMaps = new Map(
-    objects.filter((o): o is ConfigMap => o.kind === 'ConfigMap').map((configMap) => [configMap.metadata.name, configMap.data]),
-  );
-  return objects
-    .filter((o): o is StatefulSet => o.kind === 'StatefulSet')
-    .flatMap((sts) => {
-      const podSpec = sts.spec.template.spec;
-      const container = podSpec.containers.find((c) => c.name === AGENT_CONTAINER);
-      if (!container) throw new Error(`StatefulSet ${sts.metadata.name} has no ${AGENT_CONTAINER} container`);
-      const configMapVolumes = new Map<string, Record<string, string>>();
-      for (const volume of podSpec.volumes ?? []) {
-        if (!volume.configMap) continue;
-        const data = configMaps.get(volume.configMap.name);
-        if (!data) throw new Error(`StatefulSet ${sts.metadata.name} mounts ConfigMap ${volume.configMap.name}, which is not rendered`);
-        configMapVolumes.set(volume.name, data);
-      }
-      return Array.from({ length: sts.spec.replicas }, (_, ordinal) => ({
-        name: names.podName(sts.metadata.name, ordinal),
-        namespace: sts.metadata.namespace,
-        statefulSet: sts.metadata.name,
-        governingService: sts.spec.serviceName,
-        labels: sts.spec.template.metadata.labels,
-        container,
-        configMapVolumes,
-      }));
-    });
+  const configMaps = new Map(objects.filter(isKind('ConfigMap')).map((configMap) => [configMap.metadata.name, configMap.data ?? {}]));
+  return objects.filter(isKind('StatefulSet')).flatMap((sts) => {
+    const { name, namespace } = sts.metadata;
+    const spec = sts.spec;
+    const podSpec = spec?.template.spec;
+    if (!spec || !podSpec) throw new Error(`StatefulSet ${name} has no pod template spec`);
+    const container = podSpec.containers.find((c) => c.name === AGENT_CONTAINER);
+    if (!container) throw new Error(`StatefulSet ${name} has no ${AGENT_CONTAINER} container`);
+    const configMapVolumes = new Map<string, Record<string, string>>();
+    for (const volume of podSpec.volumes ?? []) {
+      if (!volume.configMap?.name) continue;
+      const data = configMaps.get(volume.configMap.name);
+      if (!data) throw new Error(`StatefulSet ${name} mounts ConfigMap ${volume.configMap.name}, which is not rendered`);
+      configMapVolumes.set(volume.name, data);
+    }
+    return Array.from({ length: spec.replicas ?? 1 }, (_, ordinal) => ({
+      name: names.podName(name, ordinal),
+      namespace,
+      statefulSet: name,
+      governingService: spec.serviceName ?? '',
+      labels: spec.template.metadata?.labels ?? {},
+      container,
+      configMapVolumes,
+    }));
+  });
 }
 
 /**
@@ -215,11 +176,10 @@ function localPath(arg: string, mountDirs: Map<string, string>): string {
  */
 export function discoveredPods(objects: readonly KubeObject[], pods: readonly RenderedPod[], pod: RenderedPod): RenderedPod[] {
   const discoveryService = discoveryServiceOf(pod);
-  const service = objects.find(
-    (o): o is Service =>
-      o.kind === 'Service' && serviceFqdn(o.metadata.name, o.metadata.namespace, DEFAULT_RENDER_OPTIONS.clusterDomain) === discoveryService,
-  );
-  const selector = service?.spec.selector;
+  const service = objects
+    .filter(isKind('Service'))
+    .find((o) => serviceFqdn(o.metadata.name, o.metadata.namespace, DEFAULT_RENDER_OPTIONS.clusterDomain) === discoveryService);
+  const selector = service?.spec?.selector;
   if (!selector) throw new Error(`pod ${pod.name}: no rendered Service with a selector is ${discoveryService}`);
   return pods.filter((candidate) => Object.entries(selector).every(([key, value]) => candidate.labels[key] === value));
 }
@@ -362,7 +322,7 @@ function preparePod(
     site.mountDirs.set(mount.mountPath, dir);
   }
   const env = containerEnv(pod);
-  const args = localizeArgs(pod, pod.container.args.map((arg) => expandVars(arg, env)), site);
+  const args = localizeArgs(pod, (pod.container.args ?? []).map((arg) => expandVars(arg, env)), site);
   const logPath = join(podDir, 'agent.log');
   // The atomix/atomix image's entrypoint passes JAVA_OPTS to the JVM, so a user's JAVA_OPTS counts here too.
   const javaOpts = (env.JAVA_OPTS ?? '').split(/\s+/).filter(Boolean);

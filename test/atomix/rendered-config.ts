@@ -1,6 +1,6 @@
 // Reading back what the renderer put into a group's atomix.conf, so tests compare the running
 // cluster with the configuration it was started from.
-import type { KubeObject } from '../../src/render/index.js';
+import { isKind, type KubeObject } from '../../src/render/index.js';
 
 export interface RenderedGroupConfig {
   type: string;
@@ -17,7 +17,7 @@ export interface RenderedAtomixConfig {
 }
 
 export function renderedAtomixConfig(objects: readonly KubeObject[], configMap: string): RenderedAtomixConfig {
-  const found = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === configMap) as { data?: Record<string, string> } | undefined;
+  const found = objects.filter(isKind('ConfigMap')).find((o) => o.metadata.name === configMap);
   const text = found?.data?.['atomix.conf'];
   if (text === undefined) throw new Error(`ConfigMap ${configMap} with atomix.conf is not rendered`);
   // The renderer writes JSON, the subset of HOCON without comments or unquoted values.
