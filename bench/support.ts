@@ -12,11 +12,10 @@ import { parse } from 'yaml';
 import { customResourceDefinition } from '../src/api/crd.js';
 import type { AtomixCluster } from '../src/api/schema.js';
 import { validateCluster } from '../src/api/validate.js';
-import { atomixClusters } from '../src/controller/owned-kinds.js';
 import { KubeClient } from '../src/kube/client.js';
 import { Informer } from '../src/kube/informer.js';
 import { objectKey } from '../src/kube/store.js';
-import { collectionPath, objectPath } from '../src/kube/resources.js';
+import { collectionPath, objectPath, resources } from '../src/kube/resources.js';
 import { writeRequests, type AuditedRequest } from '../src/local/audit-log.js';
 import { startControlPlane, type ControlPlane } from '../src/local/control-plane.js';
 import { clusterAccessOf, kubeConfigForToken, kubeconfigYaml } from '../src/local/kubeconfig.js';
@@ -380,16 +379,16 @@ export function ownedObjectsPerCluster(): number {
 }
 
 export async function createCluster(admin: KubeClient, ref: ClusterRef): Promise<void> {
-  await admin.request({ method: 'POST', path: collectionPath(atomixClusters, ref.namespace), body: exampleManifest(ref) });
+  await admin.request({ method: 'POST', path: collectionPath(resources.atomixClusters, ref.namespace), body: exampleManifest(ref) });
 }
 
 /** `kubectl patch --type=merge` of a partition group's size (the example has one group). */
 export async function resizePartitionGroup(admin: KubeClient, ref: ClusterRef, size: number): Promise<void> {
-  const cluster = await admin.request<AtomixCluster>({ method: 'GET', path: objectPath(atomixClusters, ref.namespace, ref.name) });
+  const cluster = await admin.request<AtomixCluster>({ method: 'GET', path: objectPath(resources.atomixClusters, ref.namespace, ref.name) });
   const groups = (cluster.spec.partitionGroups ?? []).map((group) => ({ ...group, size }));
   await admin.request({
     method: 'PATCH',
-    path: objectPath(atomixClusters, ref.namespace, ref.name),
+    path: objectPath(resources.atomixClusters, ref.namespace, ref.name),
     body: { spec: { partitionGroups: groups } },
     contentType: 'application/merge-patch+json',
   });
@@ -407,7 +406,7 @@ export class ConvergenceTracker {
   private readonly firstConverged = new Map<string, number>();
 
   constructor(admin: KubeClient) {
-    this.informer = new Informer<AtomixCluster & KubernetesObject>({ transport: admin, resource: atomixClusters });
+    this.informer = new Informer<AtomixCluster & KubernetesObject>({ transport: admin, resource: resources.atomixClusters });
     const observe = (cluster: AtomixCluster & KubernetesObject) => {
       const key = objectKey(cluster);
       if (isConverged(cluster) && !this.firstConverged.has(key)) this.firstConverged.set(key, Date.now());

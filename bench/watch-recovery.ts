@@ -10,7 +10,6 @@
 // no update lost = that, plus each cluster's status observes its latest generation.
 import type { AtomixCluster } from '../src/api/schema.js';
 import { names } from '../src/api/names.js';
-import { atomixClusters } from '../src/controller/owned-kinds.js';
 import type { KubeClient } from '../src/kube/client.js';
 import { objectPath, resources } from '../src/kube/resources.js';
 import { waitUntil } from '../src/local/readiness.js';
@@ -160,7 +159,7 @@ async function replicas(admin: KubeClient, cluster: ClusterRef): Promise<number 
 }
 
 function getCluster(admin: KubeClient, cluster: ClusterRef): Promise<AtomixCluster> {
-  return admin.request<AtomixCluster>({ method: 'GET', path: objectPath(atomixClusters, cluster.namespace, cluster.name) });
+  return admin.request<AtomixCluster>({ method: 'GET', path: objectPath(resources.atomixClusters, cluster.namespace, cluster.name) });
 }
 
 function observesLatestGeneration(cluster: AtomixCluster): boolean {

@@ -13,10 +13,10 @@ import { startControlPlane } from '../local/control-plane.js';
 import { kubeconfigYaml } from '../local/kubeconfig.js';
 import { waitUntil } from '../local/readiness.js';
 import { KubeClient } from '../kube/client.js';
-import { collectionPath, objectPath } from '../kube/resources.js';
+import { collectionPath, objectPath, resources } from '../kube/resources.js';
 import { PatchStrategy } from '@kubernetes/client-node';
 import { Operator } from '../controller/operator.js';
-import { atomixClusters, OWNED_KINDS } from '../controller/owned-kinds.js';
+import { OWNED_KINDS } from '../controller/owned-kinds.js';
 import { stopOnSignal } from './run.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../deploy/crds/atomixcluster_cr.yaml', import.meta.url));
@@ -59,7 +59,7 @@ async function showExample(client: KubeClient, say: (line: string) => void, log:
   if (!validated.ok) throw new Error(`the example cluster is invalid: ${JSON.stringify(validated.errors)}`);
   await client.objects.patch(validated.cluster as KubernetesObject, undefined, undefined, 'atomix-operator-local', true, PatchStrategy.ServerSideApply);
   say('applied deploy/crds/atomixcluster_cr.yaml; waiting for the cluster to become Ready ...');
-  const path = objectPath(atomixClusters, NAMESPACE, 'example-atomixcluster');
+  const path = objectPath(resources.atomixClusters, NAMESPACE, 'example-atomixcluster');
   const cluster = await waitUntil(
     async () => {
       const current = await client.request<AtomixCluster>({ method: 'GET', path });

@@ -11,12 +11,12 @@ import { applyObject, applyStatus } from '../kube/apply.js';
 import { EventRecorder } from '../kube/events.js';
 import { byControllerUid, objectKey } from '../kube/store.js';
 import { isNotFound } from '../kube/errors.js';
-import { objectPath, type ResourceType } from '../kube/resources.js';
+import { objectPath, resources, type ResourceType } from '../kube/resources.js';
 import type { KubeClient } from '../kube/client.js';
 import type { OperatorMetrics } from '../kube/metrics.js';
 import { DEFAULT_RENDER_OPTIONS, type KubeObject, type RenderOptions } from '../render/index.js';
 import { ClusterReconciler, type ReconcileDeps } from './reconcile.js';
-import { atomixClusters, controllingClusterKey, OWNED_KINDS, OWNED_SELECTOR, ownedKind } from './owned-kinds.js';
+import { controllingClusterKey, OWNED_KINDS, OWNED_SELECTOR, ownedKind } from './owned-kinds.js';
 
 export const FIELD_MANAGER = 'atomix-operator';
 const CONTROLLER_INDEX = 'controller';
@@ -62,7 +62,7 @@ export class Operator {
         ...(metrics ? { metrics: metrics.informer(resource.plural) } : {}),
         onError: (error) => log.warn({ err: error, resource: resource.plural }, 'informer error; it retries'),
       });
-    this.clusters = informer<AtomixCluster & KubernetesObject>(atomixClusters);
+    this.clusters = informer<AtomixCluster & KubernetesObject>(resources.atomixClusters);
     for (const kind of OWNED_KINDS) {
       this.owned.set(kind.kind, informer(kind, { labelSelector: OWNED_SELECTOR, indexers: { [CONTROLLER_INDEX]: byControllerUid } }));
     }
@@ -151,7 +151,7 @@ export class Operator {
           }
         },
         writeStatus: async (cluster, status) => {
-          await applyStatus(client, atomixClusters, { namespace: cluster.metadata.namespace, name: cluster.metadata.name }, status, {
+          await applyStatus(client, resources.atomixClusters, { namespace: cluster.metadata.namespace, name: cluster.metadata.name }, status, {
             fieldManager: FIELD_MANAGER,
           });
         },

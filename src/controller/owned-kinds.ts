@@ -1,10 +1,8 @@
-// The kinds the operator creates and watches, and the AtomixCluster itself.
+// The kinds the operator creates and watches.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { resources, type ResourceType } from '../kube/resources.js';
-import { GROUP, KIND, PLURAL, VERSION } from '../api/group.js';
+import { GROUP, KIND } from '../api/group.js';
 import { MANAGED_BY } from '../render/labels.js';
-
-export const atomixClusters: ResourceType = { group: GROUP, version: VERSION, kind: KIND, plural: PLURAL, namespaced: true };
 
 export const OWNED_KINDS: readonly ResourceType[] = [
   resources.services,

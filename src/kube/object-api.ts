@@ -6,21 +6,18 @@
  * fields its models do not know.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { GROUP, KIND, PLURAL, VERSION } from '../api/group.js';
 import { PatchStrategy, type ObjectPatcher, type RawRequester } from './apply.js';
 import { apiVersionOf, objectPath, resources, type ResourceType } from './resources.js';
 
-const atomixClusters: ResourceType = { group: GROUP, version: VERSION, kind: KIND, plural: PLURAL, namespaced: true };
-
 const resourceByType = new Map<string, ResourceType>(
-  [...Object.values(resources), atomixClusters].map((resource) => [typeKey(apiVersionOf(resource), resource.kind), resource]),
+  Object.values(resources).map((resource) => [typeKey(apiVersionOf(resource), resource.kind), resource]),
 );
 
 function typeKey(apiVersion: string, kind: string): string {
   return `${apiVersion}/${kind}`;
 }
 
-export function resourceOf(object: KubernetesObject): ResourceType {
+function resourceOf(object: KubernetesObject): ResourceType {
   const apiVersion = object.apiVersion ?? 'v1';
   const resource = resourceByType.get(typeKey(apiVersion, object.kind ?? ''));
   if (!resource) throw new Error(`unknown resource type ${apiVersion} ${object.kind}: add it to src/kube/resources.ts`);
@@ -50,10 +47,6 @@ export class ObjectApi implements ObjectPatcher {
       contentType: patchStrategy,
       body: spec,
     });
-  }
-
-  async read<T extends KubernetesObject>(spec: KubernetesObject): Promise<T> {
-    return this.requester.request<T>({ method: 'GET', path: this.pathOf(spec) });
   }
 
   private pathOf(spec: KubernetesObject): string {

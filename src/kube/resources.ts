@@ -1,3 +1,5 @@
+import { GROUP, KIND, PLURAL, VERSION } from '../api/group.js';
+
 /**
  * Static descriptions of the API resources the operator touches, so REST paths are
  * built without discovery requests.
@@ -54,4 +56,5 @@ export const resources = {
   },
   ingresses: { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', plural: 'ingresses', namespaced: true },
   leases: { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true },
+  atomixClusters: { group: GROUP, version: VERSION, kind: KIND, plural: PLURAL, namespaced: true },
 } as const satisfies Record<string, ResourceType>;

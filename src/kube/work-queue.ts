@@ -75,7 +75,6 @@ export class WorkQueue {
   private readonly queuedAt = new Map<string, number>();
   private readonly delayed = new Map<string, DelayedAdd>();
   private readonly waitingWorkers: Array<(key: string | undefined) => void> = [];
-  private readonly drainWaiters: Array<() => void> = [];
   private shuttingDown = false;
 
   constructor(options: WorkQueueOptions = {}) {
@@ -134,7 +133,6 @@ export class WorkQueue {
     this.processing.delete(key);
     this.metrics?.worked((this.clock.now() - startedAt) / 1000);
     if (this.dirty.has(key) && !this.shuttingDown) this.enqueue(key);
-    if (this.shuttingDown && this.processing.size === 0) this.releaseDrainWaiters();
   }
 
   /** Stops handing out keys: waiting and future `get` calls return undefined, adds are ignored. */
@@ -144,14 +142,6 @@ export class WorkQueue {
     for (const { timer } of this.delayed.values()) this.clock.clearTimeout(timer);
     this.delayed.clear();
     for (const resolve of this.waitingWorkers.splice(0)) resolve(undefined);
-  }
-
-  /** Shuts down and resolves once every key handed out so far is `done`. */
-  shutDownWithDrain(): Promise<void> {
-    const drained = new Promise<void>((resolve) => this.drainWaiters.push(resolve));
-    this.shutDown();
-    if (this.processing.size === 0) this.releaseDrainWaiters();
-    return drained;
   }
 
   /** Keys ready to be handed out (not counting delayed or in-flight keys). */
@@ -179,9 +169,5 @@ export class WorkQueue {
     this.queuedAt.delete(key);
     this.metrics?.depth(this.ready.size);
     return key;
-  }
-
-  private releaseDrainWaiters(): void {
-    for (const resolve of this.drainWaiters.splice(0)) resolve();
   }
 }

@@ -6,7 +6,6 @@ import { pino } from 'pino';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { KubeClient } from '../../src/kube/client.js';
 import { Operator } from '../../src/controller/operator.js';
-import { atomixClusters } from '../../src/controller/owned-kinds.js';
 import { collectionPath, objectPath, resources, type ResourceType } from '../../src/kube/resources.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
 import { adminKubeConfig, serviceAccountKubeConfig } from './cluster.js';
@@ -66,11 +65,11 @@ export async function startOperator(namespace: string, options: { resyncMs?: num
 }
 
 export function clusterPath(namespace: string, name: string): string {
-  return objectPath(atomixClusters, namespace, name);
+  return objectPath(resources.atomixClusters, namespace, name);
 }
 
 export async function createCluster(admin: KubeClient, namespace: string, manifest: object): Promise<AtomixCluster> {
-  return admin.request<AtomixCluster>({ method: 'POST', path: collectionPath(atomixClusters, namespace), body: manifest });
+  return admin.request<AtomixCluster>({ method: 'POST', path: collectionPath(resources.atomixClusters, namespace), body: manifest });
 }
 
 /** `kubectl patch --type=merge`. */

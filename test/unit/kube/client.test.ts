@@ -103,12 +103,14 @@ test('objects without a namespace get the context namespace; AtomixClusters are 
   const client = newClient();
   seen.length = 0;
   await client.objects.patch({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }, undefined, undefined, 'm', true, PatchStrategy.ServerSideApply);
-  await client.objects.read({ apiVersion: 'agent.atomix.io/v1alpha1', kind: 'AtomixCluster', metadata: { name: 'a', namespace: 'other' } }).catch(() => {});
+  await client.objects
+    .patch({ apiVersion: 'agent.atomix.io/v1alpha1', kind: 'AtomixCluster', metadata: { name: 'a', namespace: 'other' } }, undefined, undefined, 'm', true, PatchStrategy.ServerSideApply)
+    .catch(() => {});
   assert.deepEqual(
     seen.map((request) => `${request.method} ${request.url}`),
-    ['PATCH /api/v1/namespaces/ns/configmaps/c?fieldManager=m&force=true', 'GET /apis/agent.atomix.io/v1alpha1/namespaces/other/atomixclusters/a'],
+    ['PATCH /api/v1/namespaces/ns/configmaps/c?fieldManager=m&force=true', 'PATCH /apis/agent.atomix.io/v1alpha1/namespaces/other/atomixclusters/a?fieldManager=m&force=true'],
   );
-  await assert.rejects(client.objects.read({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }), /unknown resource type/);
+  await assert.rejects(client.objects.patch({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } }), /unknown resource type/);
   client.close();
 });
 

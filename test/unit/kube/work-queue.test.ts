@@ -128,25 +128,6 @@ test('shutDown releases waiting workers with undefined and ignores later adds', 
   assert.equal(clock.pendingTimers(), 0, 'delayed adds are cancelled');
 });
 
-test('shutDownWithDrain waits for in-flight keys to be done', async () => {
-  const { queue } = newQueue();
-  queue.add('k');
-  await queue.get();
-  let drained = false;
-  const draining = queue.shutDownWithDrain().then(() => (drained = true));
-  await settle();
-  assert.equal(drained, false);
-  queue.done('k');
-  await draining;
-  assert.equal(drained, true);
-});
-
-test('shutDownWithDrain resolves at once when nothing is in flight, also when called twice', async () => {
-  const { queue } = newQueue();
-  await queue.shutDownWithDrain();
-  await queue.shutDownWithDrain();
-});
-
 test('metrics observe adds, depth, retries, wait and work time', async () => {
   const clock = new ManualClock();
   const seen = { added: 0, depth: [] as number[], retried: 0, waited: [] as number[], worked: [] as number[] };
