@@ -3,8 +3,9 @@
 // CLI's validation (validate.ts). Defaults live here as schema defaults, so the
 // API server and the CLI apply the same ones; the only default that depends on
 // another field (partitions = size) is in defaults.ts.
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { withRules } from './rules.js';
+import { MAX_RESOURCES, resourceMapRules, resourceRequirementsRules, resourceValueRules, sizeRules } from './quantity-rules.js';
 import {
   MAX_CLUSTER_AND_GROUP_NAME,
   MAX_CLUSTER_NAME,
@@ -18,27 +19,43 @@ export const MAX_GROUP_SIZE = 99;
 export const MAX_PARTITIONS = 1024;
 export const MAX_PARTITION_GROUPS = 32;
 
-/** Kubernetes' own quantity grammar (resource.Quantity). */
-const QUANTITY_PATTERN =
-  '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
+const MAX_QUANTITY_LENGTH = 32;
+/**
+ * Kubernetes' quantity grammar (resource.Quantity), with the exponent an integer of at most nine
+ * digits as the API server parses it (its OpenAPI pattern also lets through "1e1.5" and exponents
+ * beyond 32 bits, which it then refuses when the operator applies the StatefulSet).
+ */
+const QUANTITY_PATTERN = '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?[0-9]{1,9}))?$';
 /** HOCON memory sizes as Atomix reads them: powers of two for K/M/G/Ki/KiB, of ten for kB/MB/GB. */
 const MEMORY_SIZE_PATTERN = '^[0-9]+(B|[KkMmGg]|[KMG]i|[KMG]iB|kB|MB|GB)?$';
 const DURATION_PATTERN = '^[0-9]+(ms|s|m|h|d)?$';
 const DNS_LABEL_PATTERN = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
+/** The version is also the value of the app.kubernetes.io/version label, so it must be a label value. */
+const LABEL_VALUE_PATTERN = '^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$';
+const MAX_LABEL_VALUE = 63;
 const ENV_NAME_PATTERN = '^[-._a-zA-Z][-._a-zA-Z0-9]*$';
 /** Set by the operator on every Atomix container; a user value would break node identity. */
 export const RESERVED_ENV_NAMES = ['POD_NAME', 'POD_NAMESPACE', 'NODE_NAME'] as const;
 
-const mapOf = <T extends TSchema>(values: T) =>
-  Type.Unsafe<Record<string, Static<T>>>({ type: 'object', additionalProperties: values });
-
-const quantity = (description: string) =>
-  Type.Unsafe<string | number>({
-    description,
-    'x-kubernetes-int-or-string': true,
-    anyOf: [{ type: 'integer' }, { type: 'string' }],
-    pattern: QUANTITY_PATTERN,
-  });
+const resourceMap = (description: string) =>
+  withRules(
+    Type.Unsafe<Record<string, string | number>>({
+      type: 'object',
+      description,
+      maxProperties: MAX_RESOURCES,
+      additionalProperties: withRules(
+        Type.Unsafe<string | number>({
+          'x-kubernetes-int-or-string': true,
+          // Exactly this anyOf, or the schema is not structural; pattern and maxLength apply to strings.
+          anyOf: [{ type: 'integer' }, { type: 'string' }],
+          pattern: QUANTITY_PATTERN,
+          maxLength: MAX_QUANTITY_LENGTH,
+        }),
+        resourceValueRules,
+      ),
+    }),
+    resourceMapRules,
+  );
 
 const memorySize = (description: string, defaultValue: string) =>
   Type.String({ description, default: defaultValue, pattern: MEMORY_SIZE_PATTERN, maxLength: 16 });
@@ -79,24 +96,30 @@ const Env = withRules(
   ],
 );
 
-const Resources = Type.Object(
-  {
-    limits: Type.Optional(mapOf(quantity('A resource limit.'))),
-    requests: Type.Optional(mapOf(quantity('A resource request.'))),
-  },
-  { ...strict, description: 'Container resources (Kubernetes ResourceRequirements).' },
+const Resources = withRules(
+  Type.Object(
+    {
+      limits: Type.Optional(resourceMap('Resource limits, e.g. cpu: 2, memory: 4Gi.')),
+      requests: Type.Optional(resourceMap('Resource requests, each at most its limit.')),
+    },
+    { ...strict, description: 'Container resources (Kubernetes ResourceRequirements).' },
+  ),
+  resourceRequirementsRules,
 );
 
 export const StorageLevels = ['disk', 'mapped'] as const;
 
 const Storage = Type.Object(
   {
-    size: Type.String({
-      description: 'Size of each node\'s data volume (a Kubernetes quantity).',
-      default: '2G',
-      pattern: QUANTITY_PATTERN,
-      maxLength: 32,
-    }),
+    size: withRules(
+      Type.String({
+        description: 'Size of each node\'s data volume (a Kubernetes quantity).',
+        default: '2G',
+        pattern: QUANTITY_PATTERN,
+        maxLength: MAX_QUANTITY_LENGTH,
+      }),
+      sizeRules,
+    ),
     className: Type.Optional(Type.String({ description: 'StorageClass of the data volumes.', minLength: 1, maxLength: 253 })),
     segmentSize: memorySize('Size of a log segment file (HOCON memory size: 64M = 64 MiB).', '64M'),
     // The 2019 operator defaulted to 1K; real Atomix 3.1 then rejects any write
@@ -224,13 +247,21 @@ const Benchmark = Type.Object(
 
 export const AtomixClusterSpecSchema = Type.Object(
   {
-    version: Type.String({
-      description: 'Atomix version: the tag of the atomix/atomix image.',
-      default: DEFAULT_ATOMIX_VERSION,
-      minLength: 1,
-      maxLength: 128,
-      pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]*$',
-    }),
+    version: withRules(
+      Type.String({
+        description: 'Atomix version: the tag of the atomix/atomix image, and the value of the app.kubernetes.io/version label.',
+        default: DEFAULT_ATOMIX_VERSION,
+        minLength: 1,
+        maxLength: MAX_LABEL_VALUE,
+      }),
+      [
+        {
+          cel: `self.matches('${LABEL_VALUE_PATTERN}')`,
+          message: 'must be a label value: letters, digits, "-", "_" and ".", starting and ending with a letter or digit',
+          holds: (self: string) => new RegExp(LABEL_VALUE_PATTERN).test(self),
+        },
+      ],
+    ),
     managementGroup: ManagementGroup,
     partitionGroups: Type.Optional(PartitionGroups),
     benchmark: Type.Optional(Benchmark),

@@ -56,7 +56,7 @@ function checkIdentity(candidate: unknown): FieldError[] {
 }
 
 /** Walks schema and value together, evaluating the rules attached to each schema node. */
-function checkRules(schema: TSchema, value: unknown, path: (string | number)[]): FieldError[] {
+function checkRules(schema: TSchema, value: unknown, path: PathSegment[]): FieldError[] {
   if (value === undefined) return [];
   const here = rulesOf(schema)
     .filter((rule) => !holdsOrMalformed(rule, value))
@@ -73,15 +73,19 @@ function holdsOrMalformed(rule: Rule, value: unknown): boolean {
   }
 }
 
-function checkChildren(schema: TSchema, value: unknown, path: (string | number)[]): FieldError[] {
+function checkChildren(schema: TSchema, value: unknown, path: PathSegment[]): FieldError[] {
   if (Array.isArray(value) && schema.items) {
     return value.flatMap((item, index) => checkRules(schema.items as TSchema, item, [...path, index]));
   }
-  if (typeof value === 'object' && value !== null && schema.properties) {
+  if (typeof value !== 'object' || value === null) return [];
+  const record = value as Record<string, unknown>;
+  if (schema.properties) {
     const properties = schema.properties as Record<string, TSchema>;
-    return Object.entries(properties).flatMap(([key, child]) =>
-      checkRules(child, (value as Record<string, unknown>)[key], [...path, key]),
-    );
+    return Object.entries(properties).flatMap(([key, child]) => checkRules(child, record[key], [...path, key]));
+  }
+  if (typeof schema.additionalProperties === 'object') {
+    const values = schema.additionalProperties as TSchema;
+    return Object.entries(record).flatMap(([key, child]) => checkRules(values, child, [...path, { key }]));
   }
   return [];
 }
@@ -123,11 +127,15 @@ function unescapePointer(segment: string): string | number {
   return /^\d+$/.test(unescaped) ? Number(unescaped) : unescaped;
 }
 
-export function formatPath(path: readonly (string | number)[]): string {
-  return path.reduce<string>(
-    (text, segment) => (typeof segment === 'number' ? `${text}[${segment}]` : text ? `${text}.${segment}` : segment),
-    '',
-  );
+/** A property name, a list index, or a map key (shown as requests[cpu], as the API server does). */
+type PathSegment = string | number | { key: string };
+
+export function formatPath(path: readonly PathSegment[]): string {
+  return path.reduce<string>((text, segment) => {
+    if (typeof segment === 'number') return `${text}[${segment}]`;
+    if (typeof segment === 'object') return `${text}[${segment.key}]`;
+    return text ? `${text}.${segment}` : segment;
+  }, '');
 }
 
 function dedupe(errors: FieldError[]): FieldError[] {

@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateCluster, type FieldError } from '../../../src/api/validate.js';
 import { mergePatch, readManifest } from '../../support/manifests.js';
+import { EXTENDED_RESOURCES, NON_CANONICAL_RESOURCES, REJECTED_VALUES } from '../../support/value-cases.js';
 
 const example = readManifest('deploy/crds/atomixcluster_cr.yaml');
 const withSpec = (spec: object) => mergePatch(example, { spec });
@@ -175,4 +176,20 @@ describe('bad inputs are rejected with every problem named by field', () => {
   for (const { name, input, errors } of badInputs) {
     test(name, () => assert.deepEqual(errorsOf(input), errors));
   }
+});
+
+describe('values the API server would rewrite or refuse', () => {
+  for (const { name, spec, field } of REJECTED_VALUES) {
+    test(`${name} is rejected at ${field}`, () => {
+      const errors = errorsOf(withSpec(spec));
+      assert.ok(errors.some((e) => e.field === field), `expected an error at ${field}, got ${JSON.stringify(errors)}`);
+    });
+  }
+
+  test('non-canonical but meaningful quantities and extended resources are accepted', () => {
+    for (const resources of [NON_CANONICAL_RESOURCES, EXTENDED_RESOURCES]) {
+      const result = validateCluster(withSpec({ managementGroup: { resources }, partitionGroups: [{ name: 'raft', raft: { storage: { size: '1.5Gi' } } }] }));
+      assert.ok(result.ok, JSON.stringify(result.ok || result.errors));
+    }
+  });
 });

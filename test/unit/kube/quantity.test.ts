@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseQuantity, quantitiesEqual } from '../../../src/kube/quantity.js';
+import { compareQuantities, parseQuantity, quantitiesEqual, quantitySign, type Quantity } from '../../../src/kube/quantity.js';
 
 const equal: Array<[string | number, string | number]> = [
   ['1Gi', '1024Mi'],
@@ -20,6 +20,13 @@ const equal: Array<[string | number, string | number]> = [
   ['0', '0Gi'],
   ['1Ki', '1024'],
   ['1E', '1000P'],
+  // The API server rounds ResourceList values up to 1m: these are what it stores for the left side.
+  ['0.0000000001', '1m'],
+  ['1n', '1m'],
+  ['1.0001', '1001m'],
+  ['-0.0001', '-1m'],
+  ['1e1000', '10e999'],
+  ['1e101', '100e99'],
 ];
 const different: Array<[string | number, string | number]> = [
   ['1Gi', '1G'],
@@ -29,6 +36,8 @@ const different: Array<[string | number, string | number]> = [
   ['1Gi', 'abc'],
   ['abc', 'abc'],
   ['1Gi', ''],
+  ['1.001', '1.002'],
+  ['1e1000', '1e999'],
 ];
 
 test('equal quantities compare equal', () => {
@@ -39,8 +48,26 @@ test('different or unparsable quantities do not compare equal', () => {
   for (const [a, b] of different) assert.ok(!quantitiesEqual(a, b), `${a} != ${b}`);
 });
 
-test('unrealistic exponents and malformed input are not quantities', () => {
-  for (const input of ['1e1000000', '1.2.3', '1Gib', 'Gi', '1 Gi', '--1', '1e']) {
+test('exponents beyond 32 bits and malformed input are not quantities', () => {
+  for (const input of ['1e99999999999', '1.2.3', '1Gib', 'Gi', '1 Gi', '--1', '1e']) {
     assert.equal(parseQuantity(input), undefined, input);
   }
+});
+
+test('huge and tiny exponents parse and order without materialising the value', () => {
+  const q = (text: string): Quantity => {
+    const parsed = parseQuantity(text);
+    assert.ok(parsed, text);
+    return parsed;
+  };
+  assert.equal(compareQuantities(q('1e2000000000'), q('1Ei')), 1);
+  assert.equal(compareQuantities(q('1e-2000000000'), q('1n')), -1);
+  assert.equal(compareQuantities(q('-1e2000000000'), q('-1')), -1);
+  assert.equal(compareQuantities(q('1Ei'), q('1152921504606846976')), 0);
+  assert.equal(compareQuantities(q('1500m'), q('1.5')), 0);
+  assert.equal(compareQuantities(q('2'), q('1999m')), 1);
+  assert.equal(quantitySign(q('-1Gi')), -1);
+  assert.equal(quantitySign(q('0e5')), 0);
+  assert.equal(quantitySign(q('1e-2000000000')), 1);
+  assert.ok(quantitiesEqual('1e-2000000000', '1m'), 'a tiny positive value is stored as 1m');
 });
