@@ -2,6 +2,12 @@
 // (src/local/sandbox): what a pod's namespaces, network and processes must offer.
 // The kubelet decides *what* runs (spec, env expansion, volumes, probes, restarts);
 // the sandbox decides *how* it runs on Linux (namespaces, veth, mounts, uid, signals).
+//
+// Implementation: src/local/sandbox/runtime.ts — `sandboxSupport()` says whether this machine
+// can run sandboxes (and why not), `startSandboxRuntime(options)` creates the pod network.
+// Create ONE runtime per machine and let every local node create its pods on it: pods of
+// different nodes then share the bridge and reach each other without host routing.
+// Pods have no default route: they reach other pods and `hostAddress`, nothing else.
 
 /** The host side of the pod network: one bridge, one CIDR, pod IPs allocated from it. */
 export interface PodNetworkOptions {
@@ -66,6 +72,11 @@ export interface ContainerLaunch {
 }
 
 export interface ContainerProcess {
+  /**
+   * The host pid of the container's main process. It is pid 2 of the container's own pid
+   * namespace (pid 1 is a sandbox init, as with `docker run --init`), so signals take their
+   * default action and no SIGTERM handler is needed to be stopped.
+   */
   readonly pid: number;
   /** Resolves when the container's main process has exited and nothing of it is left running. */
   readonly exited: Promise<ContainerExit>;
