@@ -15,7 +15,7 @@ import { trimServer, type ApiServerAccess } from './kubeconfig.js';
 import { ObjectApi } from './object-api.js';
 import { RequestCounter } from './request-counter.js';
 
-export { loadKubeConfig, type ApiServerAccess, type KubeConfigSource } from './kubeconfig.js';
+export { loadKubeConfig, type ApiServerAccess } from './kubeconfig.js';
 
 /** The part of client-node's KubeConfig the client uses (tests and the local control plane pass one). */
 type ClientNodeKubeConfig = Pick<KubeConfig, 'getCurrentCluster' | 'getCurrentContext' | 'getContextObject' | 'applyToHTTPSOptions'>;

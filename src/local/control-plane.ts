@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiextensionsV1Api, CoreV1Api, RbacAuthorizationV1Api, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
-import { serviceAccountSigningKey, tokenAuthFile, tokenUser, writeRequestsAuditPolicy, type TokenUser } from './credentials.js';
+import {
+  clientCertificateAuthority,
+  serviceAccountSigningKey,
+  tokenAuthFile,
+  tokenUser,
+  writeRequestsAuditPolicy,
+  type TokenUser,
+} from './credentials.js';
 import { kubeConfigForToken, kubeconfigYaml, serviceAccountKubeConfig } from './kubeconfig.js';
 import { statusCodeOf } from '../kube/errors.js';
 import { ProcessGroup, type ManagedProcess } from './managed-process.js';
@@ -253,6 +260,8 @@ async function startApiserver(group: ProcessGroup, binDir: string, dir: string, 
       // Without serving certificate flags, the apiserver self-signs one (and its CA) into this directory.
       `--cert-dir=${certDir}`,
       `--token-auth-file=${file('tokens.csv', tokenAuthFile(Object.values(identities)))}`,
+      // Client certificates signed by this CA authenticate too (issueClientCertificate in credentials.ts).
+      `--client-ca-file=${clientCertificateAuthority(dir).certPath}`,
       '--authorization-mode=RBAC',
       `--service-account-issuer=${server}`,
       `--service-account-key-file=${file('service-account.pub', signingKey.publicKeyPem)}`,
@@ -346,7 +355,7 @@ async function startController(
       `--kubeconfig=${kubeconfigPath}`,
       `--authentication-kubeconfig=${kubeconfigPath}`,
       `--authorization-kubeconfig=${kubeconfigPath}`,
-      // Client CAs live in a ConfigMap the apiserver only publishes when it has any; ours has none.
+      // Nothing calls these ports with a client certificate: no need to look up the apiserver's client CA.
       '--authentication-skip-lookup=true',
       '--bind-address=127.0.0.1',
       `--secure-port=${port}`,

@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** A user of the apiserver's static token file (--token-auth-file). */
 export interface TokenUser {
@@ -37,3 +41,39 @@ rules:
     verbs: [create, update, patch, delete, deletecollection]
   - level: None
 `;
+
+/** A certificate authority the apiserver trusts for client certificates (--client-ca-file). */
+export interface ClientCertificateAuthority {
+  certPath: string;
+  keyPath: string;
+}
+
+/** File names of the client CA in the control plane's directory. */
+export const CLIENT_CA_FILES = { cert: 'client-ca.crt', key: 'client-ca.key' } as const;
+
+const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+/** Node's crypto cannot sign certificates; openssl, present wherever Go and the control plane build, can. */
+export function clientCertificateAuthority(dir: string): ClientCertificateAuthority {
+  const ca = { certPath: join(dir, CLIENT_CA_FILES.cert), keyPath: join(dir, CLIENT_CA_FILES.key) };
+  const extensions = ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign'];
+  execFileSync('openssl', ['req', '-x509', ...EC_KEY, '-keyout', ca.keyPath, '-out', ca.certPath, '-subj', '/CN=atomix-local-client-ca', '-days', '3650', ...extensions], { stdio: 'pipe' });
+  return ca;
+}
+
+/** A client certificate for `user` in `groups` (the apiserver reads CN as the user, O as the groups). */
+export function issueClientCertificate(ca: ClientCertificateAuthority, user: string, groups: string[]): { certPem: string; keyPem: string } {
+  const work = mkdtempSync(join(tmpdir(), 'client-cert-'));
+  try {
+    const file = (name: string) => join(work, name);
+    const subject = `/CN=${user}${groups.map((group) => `/O=${group}`).join('')}`;
+    execFileSync('openssl', ['req', '-new', ...EC_KEY, '-keyout', file('tls.key'), '-out', file('tls.csr'), '-subj', subject], { stdio: 'pipe' });
+    writeFileSync(file('ext.cnf'), 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n');
+    const serial = `0x${randomBytes(16).toString('hex')}`;
+    const sign = ['x509', '-req', '-in', file('tls.csr'), '-CA', ca.certPath, '-CAkey', ca.keyPath, '-set_serial', serial, '-days', '1'];
+    execFileSync('openssl', [...sign, '-extfile', file('ext.cnf'), '-out', file('tls.crt')], { stdio: 'pipe' });
+    return { certPem: readFileSync(file('tls.crt'), 'utf8'), keyPem: readFileSync(file('tls.key'), 'utf8') };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
