@@ -117,6 +117,11 @@ test('two pods serve TCP, UDP and HTTP on the same ports and reach each other an
     const fromSecond = await second.exec('servers', ['node', '-e', CLIENT, first.ip], { timeoutMs: 20_000 });
     assert.equal(fromSecond.stdout, 'tcp pod-one\nudp pod-one:ping\n');
 
+    // Containers of one pod share its network namespace: a sidecar reaches the servers on localhost.
+    const sidecar = launch('sidecar', ['node', '-e', "require('net').connect(5679, '127.0.0.1').on('data', (d) => process.stdout.write(d))"]);
+    assert.equal((await (await first.start(sidecar)).exited).exitCode, 0);
+    assert.deepEqual(logLines(sidecar.logPath), ['stdout pod-one']);
+
     assert.equal(await tcpLine(first.ip, 5679), 'pod-one\n');
     assert.equal(await udpEcho(second.ip, 5679, 'from the host'), 'pod-two:from the host');
     assert.equal(await (await fetch(`http://${second.ip}:5678/`)).text(), 'http from pod-two');
@@ -192,12 +197,13 @@ test('the root shows the host system, the mounts at their paths (read-only where
   }
 });
 
-test('bad mounts are refused with the path and the problem', async () => {
+test('bad mounts and log paths are refused with the path and the problem', async () => {
   const sandbox = await runtime.createSandbox(podSpec('bad-mounts'));
   try {
     await assert.rejects(sandbox.start(launch('c', ['true'], { mounts: [{ hostPath: '/nonexistent-source', containerPath: '/data', readOnly: true }] })), /mount \/data: its source \/nonexistent-source does not exist/);
     await assert.rejects(sandbox.start(launch('c', ['true'], { mounts: [{ hostPath: work, containerPath: '/usr/local/x', readOnly: true }] })), /path \/usr\/local\/x: \/usr is provided by the sandbox/);
     await assert.rejects(sandbox.start(launch('c', ['true'], { workingDir: '../x' })), /path "\.\.\/x" must be absolute/);
+    await assert.rejects(sandbox.start(launch('c', ['true'], { logPath: join(work, 'no-such-dir', 'c.log') })), /container c: cannot write its log .*no-such-dir\/c\.log: .*ENOENT/);
     const ok = await sandbox.start(launch('c', ['true']));
     assert.equal((await ok.exited).exitCode, 0);
   } finally {

@@ -1,7 +1,7 @@
 // Container output in the CRI log format the kubelet reads back for `kubectl logs`:
 // "<RFC 3339 timestamp> <stream> <F|P> <text>", one line per output line; a line longer
 // than the runtime's buffer is cut into partial (P) records ending with a full (F) one.
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 
@@ -49,7 +49,8 @@ export class CriLogWriter {
   private readonly file: WriteStream;
 
   constructor(path: string, outputs: Record<OutputStream, Readable>) {
-    this.file = createWriteStream(path, { flags: 'a' });
+    // Opened here, so that a log path that cannot be written fails the start, not the stream later.
+    this.file = createWriteStream('', { fd: openSync(path, 'a') });
     const fileClosed = new Promise<void>((resolve, reject) => {
       this.file.once('close', resolve);
       this.file.once('error', reject);

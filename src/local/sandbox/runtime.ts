@@ -41,6 +41,8 @@ const DEFAULT_CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bi
 const CONTAINER_CAPABILITIES = ['chown', 'dac_override', 'fowner', 'fsetid', 'kill', 'setgid', 'setuid', 'setpcap', 'net_bind_service', 'net_raw', 'mknod', 'audit_write', 'setfcap'];
 
 const RECORD_FILE = 'sandbox-runtime.json';
+/** How much of each output stream exec() returns. */
+const EXEC_OUTPUT_LIMIT = 1024 * 1024;
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/;
 
 /** What a runtime writes into its state directory, so that the next start can clean up after it. */
@@ -324,7 +326,14 @@ class LinuxSandbox implements Sandbox {
       '--no-new-privs', '--bounding-set', `-all,${CONTAINER_CAPABILITIES.map((cap) => `+${cap}`).join(',')}`, '--pdeathsig', 'SIGKILL',
     ];
     const main = spawnInContainer(tools, init.pid, userArgs, launch.argv, env);
-    const logs = new CriLogWriter(launch.logPath, outputsOf(main));
+    let logs: CriLogWriter;
+    try {
+      logs = new CriLogWriter(launch.logPath, outputsOf(main));
+    } catch (error) {
+      main.kill('SIGKILL');
+      await exitOf(main);
+      throw new Error(`container ${launch.name}: cannot write its log ${launch.logPath}: ${String(error)}`, { cause: error });
+    }
     // A main process that ends at once can be gone before we see it: then the tool's pid stands in.
     const mainPid = (await forkedChild(main)) ?? main.pid ?? 0;
     const exited = (async (): Promise<ContainerExit> => {
@@ -352,8 +361,12 @@ class LinuxSandbox implements Sandbox {
     if (!isRunning(container)) throw new Error(`container ${containerName} is not running`);
     const child = spawnInContainer(this.network.tools, container.initPid, container.userArgs, argv, container.env);
     const output = { stdout: '', stderr: '' };
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk));
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk));
+    // Probes need only the start of the output (the kubelet keeps 10 KiB); a chatty command must not fill our memory.
+    const keep = (stream: 'stdout' | 'stderr') => (chunk: string) => {
+      if (output[stream].length < EXEC_OUTPUT_LIMIT) output[stream] = (output[stream] + chunk).slice(0, EXEC_OUTPUT_LIMIT);
+    };
+    child.stdout?.setEncoding('utf8').on('data', keep('stdout'));
+    child.stderr?.setEncoding('utf8').on('data', keep('stderr'));
     const deadline = { passed: false };
     const timer = setTimeout(() => {
       deadline.passed = true;

@@ -90,7 +90,9 @@ export interface ContainerExit {
 }
 
 export interface ExecResult {
+  /** 128 + 9 when the timeout killed the command. */
   exitCode: number;
+  /** The first MiB of each stream. */
   stdout: string;
   stderr: string;
   timedOut: boolean;
