@@ -24,6 +24,7 @@ const work = mkdtempSync(join(tmpdir(), 'sandbox-test-'));
 const stateDir = join(work, 'state');
 let runtime: SandboxRuntime;
 let pods = 0;
+let launches = 0;
 
 before(async () => {
   const support = await sandboxSupport();
@@ -42,7 +43,8 @@ function podSpec(hostname: string, extra: Partial<SandboxSpec> = {}): SandboxSpe
 }
 
 function launch(name: string, argv: string[], extra: Partial<ContainerLaunch> = {}): ContainerLaunch {
-  return { name, argv, env: {}, workingDir: '/', mounts: [], logPath: join(work, `${name}-${String(pods)}.log`), ...extra };
+  launches += 1;
+  return { name, argv, env: {}, workingDir: '/', mounts: [], logPath: join(work, `${name}-${String(launches)}.log`), ...extra };
 }
 
 /** The text of a CRI log file's lines, each as "<stream> <text>". */
@@ -184,6 +186,8 @@ test('the root shows the host system, the mounts at their paths (read-only where
     assert.equal((await sh('echo written > /var/lib/atomix/file')).exitCode, 0);
     assert.equal(readFileSync(join(data, 'file'), 'utf8'), 'written\n');
     assert.equal(readFileSync(join(image, 'VERSION'), 'utf8'), 'image 1\n');
+    writeFileSync(join(config, 'atomix.conf'), 'cluster { updated }\n');
+    assert.equal((await sh('cat /etc/atomix/atomix.conf')).stdout, 'cluster { updated }\n', 'volume updates show in the running container');
 
     // The system is the host's, read-only; /tmp is the container's own.
     assert.equal((await sh('java -version 2>&1 | head -c 15; echo; test -w /usr/bin || echo usr-ro; touch /etc/x || echo etc-ro')).stdout, 'openjdk version\nusr-ro\netc-ro\n');
@@ -214,9 +218,12 @@ test('bad mounts and log paths are refused with the path and the problem', async
 test('exit codes, SIGTERM to the main process, and SIGKILL (137) for one that ignores it', async () => {
   const sandbox = await runtime.createSandbox(podSpec('signals'));
   try {
-    const exiting = await sandbox.start(launch('exits', ['sh', '-c', 'echo out; echo err >&2; exit 7']));
+    const exits = launch('exits', ['sh', '-c', 'echo out; echo err >&2; exit 7']);
+    const exiting = await sandbox.start(exits);
     assert.deepEqual(await exiting.exited, { exitCode: 7, signal: null });
-    assert.deepEqual(logLines(join(work, `exits-${String(pods)}.log`)).sort(), ['stderr err', 'stdout out']);
+    assert.deepEqual(logLines(exits.logPath).sort(), ['stderr err', 'stdout out']);
+    const restarted = await sandbox.start(launch('exits', ['sh', '-c', 'exit 8']));
+    assert.deepEqual(await restarted.exited, { exitCode: 8, signal: null }, 'a container starts again in its pod');
 
     const handling = launch('handles', ['sh', '-c', 'trap "echo terminated; exit 3" TERM; echo ready; while :; do sleep 0.1; done']);
     const handler = await sandbox.start(handling);
@@ -381,5 +388,5 @@ test('a runtime refuses a pod CIDR that another interface uses, and a state dire
   await assert.rejects(startSandboxRuntime({ ...testPodNetwork(join(work, 'other'), 1), cidr: testPodNetwork(stateDir).cidr }), /overlaps .* on sbt/);
   await assert.rejects(startSandboxRuntime({ ...testPodNetwork(stateDir, 1) }), /belongs to a running runtime/);
   await assert.rejects(startSandboxRuntime({ ...testPodNetwork(join(work, 'bad'), 1), cidr: '10.1.2.3/24' }), /host bits set: use 10\.1\.2\.0\/24/);
-  await assert.rejects(startSandboxRuntime({ ...testPodNetwork(join(work, 'with space'), 1) }), /must be an absolute path without whitespace/);
+  await assert.rejects(startSandboxRuntime({ ...testPodNetwork(join(work, 'with space'), 1) }), /must be an absolute path other than \/ without whitespace/);
 });

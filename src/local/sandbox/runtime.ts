@@ -85,8 +85,8 @@ export async function startSandboxRuntime(options: PodNetworkOptions): Promise<S
 
 function checkStateDir(stateDir: string): string {
   // The overlay mount options separate paths with ':' and ','; fstab and the watchdog split on whitespace.
-  if (!isAbsolute(stateDir) || /[\s:,\\]/.test(stateDir)) {
-    throw new Error(`sandbox stateDir "${stateDir}" must be an absolute path without whitespace, ':', ',' or '\\'`);
+  if (!isAbsolute(stateDir) || /[\s:,\\]/.test(stateDir) || stateDir.replace(/\/+$/, '') === '') {
+    throw new Error(`sandbox stateDir "${stateDir}" must be an absolute path other than / without whitespace, ':', ',' or '\\'`);
   }
   return stateDir.replace(/\/+$/, '');
 }
