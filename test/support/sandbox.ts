@@ -1,11 +1,12 @@
 // Pod networks for tests: each test process gets its own bridge names and a pod CIDR derived
-// from its pid, so that several test runs and a `local` (10.244.0.0/16) can run at once.
+// from its pid, so that several test runs and a `local` (10.200.0.0/16 and up) can run at once.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { PodNetworkOptions } from '../../src/local/sandbox/types.js';
 
-/** 10.100.0.0–10.227.255.255: one /24 per pid below 32768, never 10.244/16. */
+/** A /24 in 10.100.0.0–10.199.255.255, below the local control plane's pod networks. */
 function testSubnet(pid: number): string {
-  return `10.${String(100 + ((pid >> 8) % 128))}.${String(pid % 256)}`;
+  const index = pid % (100 * 256);
+  return `10.${String(100 + Math.floor(index / 256))}.${String(index % 256)}`;
 }
 
 /** Options for one of up to two runtimes (`which` 0 or 1) of this process, on disjoint halves of its /24. */
