@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: on a fresh machine it installs everything the tests need
-# (npm packages, the control-plane binaries, the Atomix jars; the last two are
-# cached outside the repo), checks generated files and types, then runs the unit,
+# (npm packages, the control-plane binaries, the Atomix images; all but the
+# first cached outside the repo), checks generated files and types, then runs the unit,
 # integration (real control plane) and Atomix (real JVMs) suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,8 +17,8 @@ npm ci --no-audit --no-fund
 step "install the control plane (cached after the first build)"
 bash scripts/install-control-plane.sh >/dev/null
 
-step "install the Atomix runtime (cached after the first build)"
-bash scripts/install-atomix.sh >/dev/null
+step "install the Atomix images the tests boot (cached after the first build)"
+for image in 3.1.0 3.1.12 bench; do bash scripts/install-atomix.sh "$image" >/dev/null; done
 
 step "check that generated files are fresh"
 npx tsx src/cli/main.ts crd | diff -u deploy/crds/atomixcluster_crd.yaml - \

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ApiextensionsV1Api, CoreV1Api, RbacAuthorizationV1Api, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import {
   clientCertificateAuthority,
@@ -18,6 +16,7 @@ import { ProcessGroup, type ManagedProcess } from './managed-process.js';
 import { NodeAgent } from './node-agent.js';
 import { KubeClient } from '../kube/client.js';
 import { findFreePort } from './ports.js';
+import { install, scriptPath } from './install-script.js';
 import { httpGetStatus, waitUntil } from './readiness.js';
 
 export interface ControlPlaneOptions {
@@ -199,19 +198,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
 /** Runs the cached build script and returns the bin directory it prints. */
 export function installControlPlane(log: (line: string) => void): Promise<string> {
-  const script = fileURLToPath(new URL('../../scripts/install-control-plane.sh', import.meta.url));
-  return new Promise((resolve, reject) => {
-    const build = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    build.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    build.stderr.on('data', (chunk: Buffer) => chunk.toString().trimEnd().split('\n').forEach((line) => log(line)));
-    build.on('error', reject);
-    build.on('exit', (code) => {
-      const binDir = stdout.trim().split('\n').pop();
-      if (code === 0 && binDir) resolve(binDir);
-      else reject(new Error(`${script} failed with exit code ${code}`));
-    });
-  });
+  return install(scriptPath('install-control-plane.sh'), [], log);
 }
 
 async function startEtcd(group: ProcessGroup, binDir: string, dir: string) {

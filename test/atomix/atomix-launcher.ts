@@ -22,14 +22,14 @@ export const JVM_OPTIONS: readonly string[] = [
 ];
 
 /**
- * Builds (or finds in the cache) the launcher and its dependency closure, and returns the
- * directory to put on the classpath. Throws, with Maven's output, when it cannot be built:
+ * Builds (or finds in the cache) the atomix/atomix:3.1.12 image directory, and returns its
+ * lib/system: the launcher and its dependency closure, the directory to put on the classpath. Throws, with Maven's output, when it cannot be built:
  * the Atomix tests must fail, not skip, without their runtime.
  */
 export async function installAtomix(): Promise<string> {
   try {
     const { stdout } = await promisify(execFile)(join(repoRoot, 'scripts/install-atomix.sh'), [], { maxBuffer: 16 * 1024 * 1024 });
-    return stdout.trim();
+    return join(stdout.trim(), 'lib/system');
   } catch (error) {
     const { stderr, message } = error as { stderr?: string; message: string };
     throw new Error(`scripts/install-atomix.sh failed: ${message}\n${stderr ?? ''}`);

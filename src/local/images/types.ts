@@ -15,6 +15,13 @@ export interface ImageRuntime {
   user?: { uid: number; gid: number } | undefined;
   /** The image's own files (e.g. /opt/atomix), mounted read-only before any volume. */
   mounts: Mount[];
+  /**
+   * Directories inside those read-only mounts that the image writes to (its container layer in a
+   * real runtime: /opt/atomix/log for the file log, /opt/atomix/data as the default data
+   * directory). The kubelet mounts a fresh writable directory, owned by the image's user, at each
+   * for every container, unless a volume is mounted there.
+   */
+  writableDirs: string[];
 }
 
 export type ImageResolution =

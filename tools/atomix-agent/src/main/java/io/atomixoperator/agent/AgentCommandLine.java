@@ -25,9 +25,17 @@ import net.sourceforge.argparse4j.inf.Namespace;
 /**
  * The command line of io.atomix.agent.AtomixAgent 3.1: the same options (argparse4j 0.7.0, like
  * the real agent, so abbreviations and unknown-option handling behave identically), the same
- * system properties, and the same order of configuration overrides.
+ * system properties, and the same order of configuration overrides. The atomix-bench node
+ * (io.atomix.bench.AtomixBenchmark) parses a subset of the same options the same way.
  */
 final class AgentCommandLine {
+  /** Whose command line: the agent's, or atomix-bench's subset of it. */
+  enum Dialect {
+    AGENT,
+    /** No --host/--rack/--zone, --ignore-resources or logging options; those become system properties. */
+    BENCH
+  }
+
   private static final List<String> LOG_LEVELS = List.of("ALL", "OFF", "ERROR", "WARN", "INFO", "DEBUG", "TRACE");
   private static final int DEFAULT_HTTP_PORT = 5678;
 
@@ -42,8 +50,8 @@ final class AgentCommandLine {
    * ({@code --cluster.node.id x} or {@code --cluster.node.id=x}), which is how the real agent
    * lets any configuration key be overridden from the command line.
    */
-  static AgentCommandLine parse(String[] args) {
-    ArgumentParser parser = createParser();
+  static AgentCommandLine parse(String[] args, Dialect dialect) {
+    ArgumentParser parser = createParser(dialect);
     List<String> unknown = new ArrayList<>();
     try {
       Namespace options = parser.parseKnownArgs(args, unknown);
@@ -76,7 +84,7 @@ final class AgentCommandLine {
     return properties;
   }
 
-  private static ArgumentParser createParser() {
+  private static ArgumentParser createParser(Dialect dialect) {
     ArgumentType<Address> address = (parser, argument, value) -> Address.from(value);
     ArgumentType<NodeConfig> bootstrapNode = (parser, argument, value) ->
         new NodeConfig().setId(bootstrapMemberId(value)).setAddress(bootstrapAddress(value));
@@ -85,18 +93,11 @@ final class AgentCommandLine {
         .description("Stand-in for the Atomix 3.1 agent. Any configuration key can be overridden with --<path> <value>.");
     parser.addArgument("--member", "-m").nargs("?").help("local member id");
     parser.addArgument("--address", "-a").type(address).metavar("HOST:PORT").nargs("?").help("address peers use to reach this member");
-    parser.addArgument("--host").nargs("?").help("host id, for host-aware partitioning");
-    parser.addArgument("--rack").nargs("?").help("rack id, for rack-aware partitioning");
-    parser.addArgument("--zone").nargs("?").help("zone id, for zone-aware partitioning");
     parser.addArgument("--config", "-c").type(File.class).nargs("*").metavar("CONF|JSON|PROPERTIES")
         .setDefault(defaultConfigFiles()).help("configuration files; earlier files take precedence");
-    parser.addArgument("--ignore-resources").action(Arguments.storeTrue()).help("accepted for compatibility; has no effect, as in the real agent");
-    parser.addArgument("--log-config").nargs("?").metavar("FILE").setDefault(System.getProperty("atomix.logback")).help("logback configuration file");
-    parser.addArgument("--log-dir").nargs("?").metavar("FILE")
-        .setDefault(System.getProperty("atomix.log.directory", new File(System.getProperty("user.dir"), "logs").getPath())).help("log directory");
-    addLogLevel(parser, "--log-level", "atomix.log.level", "DEBUG");
-    addLogLevel(parser, "--file-log-level", "atomix.log.file.level", "DEBUG");
-    addLogLevel(parser, "--console-log-level", "atomix.log.console.level", "INFO");
+    if (dialect == Dialect.AGENT) {
+      addAgentOnlyOptions(parser);
+    }
     parser.addArgument("--data-dir").nargs("?").metavar("FILE").setDefault(System.getProperty("atomix.data", ".data")).help("default data directory");
     parser.addArgument("--bootstrap", "-b").type(bootstrapNode).nargs("*").metavar("NAME@HOST:PORT").help("static members to join; replaces the configured discovery");
     parser.addArgument("--multicast").action(Arguments.storeTrue()).help("enable multicast discovery");
@@ -105,6 +106,19 @@ final class AgentCommandLine {
     parser.addArgument("--http-host").metavar("HOST").setDefault("0.0.0.0").help("HTTP bind address");
     parser.addArgument("--http-port", "-p").type(Integer.class).metavar("PORT").setDefault(DEFAULT_HTTP_PORT).help("HTTP port");
     return parser;
+  }
+
+  private static void addAgentOnlyOptions(ArgumentParser parser) {
+    parser.addArgument("--host").nargs("?").help("host id, for host-aware partitioning");
+    parser.addArgument("--rack").nargs("?").help("rack id, for rack-aware partitioning");
+    parser.addArgument("--zone").nargs("?").help("zone id, for zone-aware partitioning");
+    parser.addArgument("--ignore-resources").action(Arguments.storeTrue()).help("accepted for compatibility; has no effect, as in the real agent");
+    parser.addArgument("--log-config").nargs("?").metavar("FILE").setDefault(System.getProperty("atomix.logback")).help("logback configuration file");
+    parser.addArgument("--log-dir").nargs("?").metavar("FILE")
+        .setDefault(System.getProperty("atomix.log.directory", new File(System.getProperty("user.dir"), "logs").getPath())).help("log directory");
+    addLogLevel(parser, "--log-level", "atomix.log.level", "DEBUG");
+    addLogLevel(parser, "--file-log-level", "atomix.log.file.level", "DEBUG");
+    addLogLevel(parser, "--console-log-level", "atomix.log.console.level", "INFO");
   }
 
   private static void addLogLevel(ArgumentParser parser, String option, String property, String fallback) {
