@@ -191,6 +191,9 @@ test('the root shows the host system, the mounts at their paths (read-only where
 
     // The system is the host's, read-only; /tmp is the container's own.
     assert.equal((await sh('java -version 2>&1 | head -c 15; echo; test -w /usr/bin || echo usr-ro; touch /etc/x || echo etc-ro')).stdout, 'openjdk version\nusr-ro\netc-ro\n');
+    const asRoot = launch('root', ['sh', '-c', 'echo 1 > /proc/sys/kernel/printk_ratelimit || echo sysctl-ro; touch /usr/x || echo usr-ro']);
+    assert.equal((await (await sandbox.start(asRoot)).exited).exitCode, 0);
+    assert.deepEqual(logLines(asRoot.logPath).filter((line) => line.startsWith('stdout')), ['stdout sysctl-ro', 'stdout usr-ro'], 'root in a container cannot change the kernel or the host system');
     const marker = `sandbox-private-${String(process.pid)}`;
     assert.equal((await sh(`echo private > /tmp/${marker} && cat /tmp/${marker}`)).stdout, 'private\n');
     assert.equal(existsSync(join('/tmp', marker)), false);

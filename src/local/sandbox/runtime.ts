@@ -40,6 +40,18 @@ const DEFAULT_CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bi
  */
 const CONTAINER_CAPABILITIES = ['chown', 'dac_override', 'fowner', 'fsetid', 'kill', 'setgid', 'setuid', 'setpcap', 'net_bind_service', 'net_raw', 'mknod', 'audit_write', 'setfcap'];
 
+/**
+ * The container's pid 1, run in its root with its fresh /proc: makes the kernel's global
+ * switches (/proc/sys, /proc/sysrq-trigger) read-only, as container runtimes do, since uid 0
+ * in a container may write them otherwise; then says it is ready and idles ($0 sleep, $1 mount).
+ */
+const CONTAINER_INIT = [
+  '"$1" -o bind,ro /proc/sys /proc/sys',
+  '{ [ ! -e /proc/sysrq-trigger ] || "$1" -o bind,ro /proc/sysrq-trigger /proc/sysrq-trigger; }',
+  'echo',
+  'exec "$0" infinity',
+].join(' && ');
+
 const RECORD_FILE = 'sandbox-runtime.json';
 /** How much of each output stream exec() returns. */
 const EXEC_OUTPUT_LIMIT = 1024 * 1024;
@@ -303,7 +315,7 @@ class LinuxSandbox implements Sandbox {
         '--pdeathsig', 'SIGKILL', '--',
         tools.nsenter, '--target', holderPid, '--mount', '--net', '--uts', '--ipc', '--',
         tools.unshare, '--pid', '--fork', '--kill-child', '--mount', '--mount-proc', `--root=${root}`, `--wd=${workingDir}`, '--',
-        tools.sh, '-c', 'echo; exec "$0" infinity', tools.sleep,
+        tools.sh, '-c', CONTAINER_INIT, tools.sleep, tools.mount,
       ]);
       const initPid = await forkedChild(init);
       if (initPid === undefined) throw new Error(`the init of container ${launch.name} exited`);
