@@ -276,6 +276,9 @@ test('exec runs in the container as its user, reports exit codes, and times out'
     assert.equal(slow.timedOut, true);
     assert.equal(slow.exitCode, 137);
     assert.ok(Date.now() - startedAt < 15_000, 'the timeout ended the command');
+    const leavesChild = await sandbox.exec('app', ['sh', '-c', 'sleep 60 & echo started'], { timeoutMs: 1_000 });
+    assert.deepEqual(leavesChild, { exitCode: 0, stdout: 'started\n', stderr: '', timedOut: true }, 'a background process holding the output open');
+    assert.ok(Date.now() - startedAt < 30_000);
     await assert.rejects(sandbox.exec('other', ['true'], { timeoutMs: 1_000 }), /container other is not running/);
   } finally {
     await sandbox.destroy();

@@ -9,6 +9,7 @@
 // The main process is not pid 1, so it gets signals with their default actions (as with
 // `docker run --init`), and the init's end takes every process the container left.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -379,22 +380,19 @@ class LinuxSandbox implements Sandbox {
     };
     child.stdout?.setEncoding('utf8').on('data', keep('stdout'));
     child.stderr?.setEncoding('utf8').on('data', keep('stderr'));
-    const deadline = { passed: false };
-    const timer = setTimeout(() => {
-      deadline.passed = true;
-      child.kill('SIGKILL');
-    }, options.timeoutMs);
-    // Normally wait for the output too; after a timeout, a process the command left may hold it open.
-    const closed = new Promise((resolve) => child.once('close', resolve));
-    const { exitCode } = await exitOf(child);
+    // The command is done when its output is closed too; a process it left in the background may
+    // hold the output open, and then the timeout ends the wait as it ends a command that hangs.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timed out'>((resolve) => (timer = setTimeout(() => resolve('timed out'), options.timeoutMs)));
+    const outcome = await Promise.race([once(child, 'close').then(() => 'done' as const), deadline]);
     clearTimeout(timer);
-    if (deadline.passed) {
+    if (outcome === 'timed out') {
+      child.kill('SIGKILL');
       child.stdout?.destroy();
       child.stderr?.destroy();
-    } else {
-      await closed;
     }
-    return { exitCode, ...output, timedOut: deadline.passed };
+    const { exitCode } = await exitOf(child);
+    return { exitCode, ...output, timedOut: outcome === 'timed out' };
   }
 
   destroy(): Promise<void> {
