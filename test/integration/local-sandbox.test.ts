@@ -12,11 +12,11 @@ import { createInterface } from 'node:readline';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { LocalImageStore } from '../../src/local/images/local-image-store.js';
 import { hostVethName } from '../../src/local/sandbox/network.js';
 import { sandboxSupport, startSandboxRuntime } from '../../src/local/sandbox/runtime.js';
 import type { ContainerLaunch, SandboxRuntime, SandboxSpec } from '../../src/local/sandbox/types.js';
 import { waitFor } from '../support/cluster.js';
-import { repoRoot } from '../support/manifests.js';
 import { isAlive } from '../support/processes.js';
 import { descendantsOf, hostMountsBelow, testPodNetwork } from '../support/sandbox.js';
 
@@ -286,17 +286,28 @@ test('exec runs in the container as its user, reports exit codes, and times out'
   await assert.rejects(sandbox.exec('app', ['true'], { timeoutMs: 1_000 }), /container app is not running/);
 });
 
-test('java runs inside the root, and the Atomix launcher starts on it', async () => {
-  const { stdout } = await promisify(execFile)(join(repoRoot, 'scripts/install-atomix.sh'), [], { maxBuffer: 16 * 1024 * 1024 });
+test('java runs inside the root, and the atomix/atomix:3.1.12 image starts its agent there', async () => {
+  const resolution = await new LocalImageStore().resolve('atomix/atomix:3.1.12');
+  assert.ok(resolution.ok, resolution.ok ? '' : resolution.message);
+  const image = resolution.runtime;
   const sandbox = await runtime.createSandbox(podSpec('java'));
   try {
     const version = launch('java-version', ['java', '-version']);
     assert.deepEqual(await (await sandbox.start(version)).exited, { exitCode: 0, signal: null });
     assert.match(logLines(version.logPath).join('\n'), /^stderr openjdk version "17/);
 
-    const help = launch('atomix-help', ['java', '-Xmx64m', '-cp', '/opt/atomix/lib/*', 'io.atomixoperator.agent.AgentMain', '--help'], {
-      mounts: [{ hostPath: stdout.trim(), containerPath: '/opt/atomix/lib', readOnly: true }],
-      user: { uid: 1000, gid: 1000, supplementalGroups: [] },
+    // As the kubelet composes it: the image's files, a fresh writable directory at each of its writable places.
+    const writable = image.writableDirs.map((containerPath, index) => {
+      const hostPath = join(work, `writable-${String(index)}`);
+      mkdirSync(hostPath);
+      chownSync(hostPath, image.user?.uid ?? 0, image.user?.gid ?? 0);
+      return { hostPath, containerPath, readOnly: false };
+    });
+    const help = launch('atomix', [...image.entrypoint, '--help'], {
+      env: image.env,
+      workingDir: image.workingDir,
+      mounts: [...image.mounts, ...writable],
+      user: image.user && { ...image.user, supplementalGroups: [] },
     });
     await (await sandbox.start(help)).exited;
     assert.ok(logLines(help.logPath).includes('stdout usage: AtomixServer [-h] [--member [MEMBER]] [--address [HOST:PORT]]'), logLines(help.logPath).join('\n'));

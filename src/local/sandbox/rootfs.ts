@@ -82,14 +82,19 @@ export function prepareContainerRoot(dir: string, podEtc: string, mounts: Mount[
     chmodSync(join(root, path), mode);
   }
 
-  const placed: Mount[] = [];
+  const placed: PlacedMount[] = [];
+  const layers = join(dir, 'layers');
   for (const mount of mounts) {
     const isDirectory = sourceIsDirectory(mount);
-    createPath(root, etcLayer, placed, mount.containerPath, isDirectory ? 'directory' : 'file');
-    entries.push([mount.hostPath, join(root, mount.containerPath), 'none', mount.readOnly ? 'bind,ro' : 'bind']);
-    placed.push(mount);
+    createPath({ root, etcLayer, layers, placed }, mount.containerPath, isDirectory ? 'directory' : 'file');
+    placed.push({ mount });
   }
-  createPath(root, etcLayer, placed, workingDir, 'directory');
+  createPath({ root, etcLayer, layers, placed }, workingDir, 'directory');
+  for (const { mount, layer } of placed) {
+    const target = join(root, mount.containerPath);
+    if (layer === undefined) entries.push([mount.hostPath, target, 'none', mount.readOnly ? 'bind,ro' : 'bind']);
+    else entries.push(['overlay', target, 'overlay', `ro,lowerdir=${checkLowerDir(layer)}:${checkLowerDir(mount.hostPath)}`]);
+  }
 
   const fstab = join(dir, 'fstab');
   writeFileSync(fstab, entries.map((fields) => `${fields.map(escapeFstabField).join(' ')} 0 0\n`).join(''));
@@ -104,29 +109,62 @@ function sourceIsDirectory(mount: Mount): boolean {
   }
 }
 
+interface PlacedMount {
+  mount: Mount;
+  /**
+   * Mount points that later mounts need inside this read-only mount but its source lacks: the
+   * mount becomes a read-only overlay of this layer over its source, which stays untouched
+   * (what the container's own layer does for a real runtime).
+   */
+  layer?: string;
+}
+
+interface RootLayout {
+  root: string;
+  etcLayer: string;
+  layers: string;
+  placed: PlacedMount[];
+}
+
 /**
  * Makes sure `containerPath` exists in the container's root: in the skeleton, in the /etc
- * layer, or already inside an earlier mount's source (whose host files must not be touched).
+ * layer, or inside an earlier mount (in a writable one's source, in a read-only one's layer).
  */
-function createPath(root: string, etcLayer: string, placed: Mount[], containerPath: string, kind: 'directory' | 'file'): void {
+function createPath(layout: RootLayout, containerPath: string, kind: 'directory' | 'file'): void {
   const path = checkContainerPath(containerPath);
   if (path === '/') return;
   const [top = ''] = path.split('/').filter(Boolean);
   if (RESERVED.has(top)) throw new Error(`path ${path}: /${top} is provided by the sandbox (the host's system or kernel files); choose another path`);
-  const enclosing = placed.filter((mount) => path.startsWith(`${mount.containerPath.replace(/\/$/, '')}/`)).at(-1);
+  const enclosing = layout.placed.filter(({ mount }) => path.startsWith(`${mount.containerPath.replace(/\/$/, '')}/`)).at(-1);
   if (enclosing) {
-    const inSource = join(enclosing.hostPath, posix.relative(enclosing.containerPath, path));
-    if (!existsSync(inSource)) throw new Error(`path ${path} is inside the mount at ${enclosing.containerPath}, whose source has no ${posix.relative(enclosing.containerPath, path)}`);
+    const relative = posix.relative(enclosing.mount.containerPath, path);
+    if (existsSync(join(enclosing.mount.hostPath, relative))) return;
+    if (!enclosing.mount.readOnly) {
+      createEntry(join(enclosing.mount.hostPath, relative), kind);
+      return;
+    }
+    enclosing.layer ??= join(layout.layers, String(layout.placed.indexOf(enclosing)));
+    createEntry(join(enclosing.layer, relative), kind);
     return;
   }
-  const target = top === 'etc' ? join(etcLayer, posix.relative('/etc', path)) : join(root, path);
-  if (existsSync(target) || target === etcLayer) return;
+  const target = top === 'etc' ? join(layout.etcLayer, posix.relative('/etc', path)) : join(layout.root, path);
+  if (existsSync(target) || target === layout.etcLayer) return;
+  createEntry(target, kind);
+}
+
+function createEntry(path: string, kind: 'directory' | 'file'): void {
   if (kind === 'directory') {
-    mkdirSync(target, { recursive: true });
+    mkdirSync(path, { recursive: true });
   } else {
-    mkdirSync(join(target, '..'), { recursive: true });
-    writeFileSync(target, '');
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, '');
   }
+}
+
+/** Overlay mount options separate lower directories with ':' and options with ','. */
+function checkLowerDir(path: string): string {
+  if (/[:,\s\\]/.test(path)) throw new Error(`cannot place mount points inside ${path}: its path has ':', ',', '\\' or whitespace`);
+  return path;
 }
 
 function checkContainerPath(path: string): string {
