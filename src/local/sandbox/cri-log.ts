@@ -43,32 +43,49 @@ export class CriLineSplitter {
   }
 }
 
-/** Appends a container's stdout and stderr to its log file; `closed` resolves when both ended and all is written. */
+/**
+ * Appends a container's stdout and stderr to its log file; `closed` resolves when both ended and
+ * all is written. A slow disk holds the container's output back (as a full pipe does) instead of
+ * filling our memory; a log that fails to write is given up, and the output then drained.
+ */
 export class CriLogWriter {
   readonly closed: Promise<void>;
   private readonly file: WriteStream;
+  private failed = false;
 
   constructor(path: string, outputs: Record<OutputStream, Readable>) {
     // Opened here, so that a log path that cannot be written fails the start, not the stream later.
     this.file = createWriteStream('', { fd: openSync(path, 'a') });
-    const fileClosed = new Promise<void>((resolve, reject) => {
+    const fileDone = new Promise<void>((resolve) => {
       this.file.once('close', resolve);
-      this.file.once('error', reject);
+      this.file.once('error', () => {
+        this.failed = true;
+        Object.values(outputs).forEach((output) => output.resume());
+        resolve();
+      });
     });
     const ended = (['stdout', 'stderr'] as const).map((name) => this.follow(name, outputs[name]));
     this.closed = Promise.all(ended).then(() => {
       this.file.end();
-      return fileClosed;
+      return fileDone;
     });
   }
 
   private follow(name: OutputStream, output: Readable): Promise<void> {
     const decoder = new StringDecoder('utf8');
     const splitter = new CriLineSplitter(name);
-    output.on('data', (chunk: Buffer) => splitter.push(decoder.write(chunk)).forEach((record) => this.file.write(record)));
+    const write = (records: string[]) => {
+      if (this.failed) return;
+      const more = records.reduce((ok, record) => this.file.write(record) && ok, true);
+      if (!more) {
+        output.pause();
+        this.file.once('drain', () => output.resume());
+      }
+    };
+    output.on('data', (chunk: Buffer) => write(splitter.push(decoder.write(chunk))));
     return new Promise((resolve) => {
       output.once('close', () => {
-        [...splitter.push(decoder.end()), ...splitter.end()].forEach((record) => this.file.write(record));
+        write([...splitter.push(decoder.end()), ...splitter.end()]);
         resolve();
       });
     });

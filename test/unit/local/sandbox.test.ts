@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { CriLineSplitter } from '../../../src/local/sandbox/cri-log.js';
+import { PassThrough } from 'node:stream';
+import { CriLineSplitter, CriLogWriter } from '../../../src/local/sandbox/cri-log.js';
 import { hostVethName, parseCidr, PodAddressPool } from '../../../src/local/sandbox/network.js';
 import { podEtcFiles, prepareContainerRoot } from '../../../src/local/sandbox/rootfs.js';
 
@@ -36,6 +37,22 @@ test('CRI log records: one per line, long lines cut into partial records', () =>
   assert.deepEqual(strip(splitter.end()), ['stderr F three\n']);
   const long = strip(splitter.push(`${'x'.repeat(16 * 1024 + 3)}\n`));
   assert.deepEqual(long, [`stderr P ${'x'.repeat(16 * 1024)}\n`, 'stderr F xxx\n']);
+});
+
+test('a CRI log file gets both streams, all of a large output, and is complete when closed resolves', async () => {
+  const path = join(work, 'container.log');
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const writer = new CriLogWriter(path, { stdout, stderr });
+  const line = `${'y'.repeat(99)}\n`;
+  for (let n = 0; n < 50_000; n++) stdout.write(line);
+  stderr.end('oops\nno newline');
+  stdout.end();
+  await writer.closed;
+  const records = readFileSync(path, 'utf8').trimEnd().split('\n');
+  assert.equal(records.length, 50_002);
+  assert.equal(records.filter((record) => / stdout F y{99}$/.test(record)).length, 50_000);
+  assert.deepEqual(records.filter((record) => record.includes(' stderr ')).map((record) => record.replace(/^\S+ /, '')), ['stderr F oops', 'stderr F no newline']);
 });
 
 test('/etc files of a pod, as the kubelet writes them', () => {
