@@ -77,7 +77,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   const memoryAtStart = await operator.memory();
   const convergedAtStart = tracker.convergedNow(clusters);
   say(`idle window of ${seconds(windowMs)} starts; ${resyncLine(resyncDueAt - windowStart.getTime(), windowMs)}`);
-  const reconcileBursts = await watchWindow(operator.scrape, windowStart.getTime(), windowMs);
+  const reconcileBursts = await watchWindow(() => operator.scrape(), windowStart.getTime(), windowMs);
   const atEnd = await operator.scrape();
   const memoryAtEnd = await operator.memory();
   const windowEnd = new Date();

@@ -99,7 +99,7 @@ export function benchOptions<K extends string>(defaults: Record<K, string>): Rec
     strict: true,
   });
   const fromEnv = (name: K) => process.env[`BENCH_${name.toUpperCase().replaceAll('-', '_')}`];
-  return Object.fromEntries(names.map((name) => [name, (values[name] as string | undefined) ?? fromEnv(name) ?? defaults[name]])) as Record<K, string>;
+  return Object.fromEntries(names.map((name) => [name, values[name] ?? fromEnv(name) ?? defaults[name]])) as Record<K, string>;
 }
 
 export function positiveNumber(name: string, value: string): number {
@@ -435,11 +435,11 @@ export class ConvergenceTracker {
   async waitForAll(refs: readonly ClusterRef[], timeoutMs: number): Promise<void> {
     let reported = -1;
     await waitUntil(
-      async () => {
+      () => {
         const done = refs.filter((ref) => this.firstConverged.has(keyOf(ref))).length;
         if (done !== reported && (done === refs.length || done % 10 === 0)) say(`  ${done}/${refs.length} clusters converged`);
         reported = done;
-        return done === refs.length;
+        return Promise.resolve(done === refs.length);
       },
       { what: `${refs.length} clusters to converge`, timeoutMs, intervalMs: 100 },
     );
@@ -488,8 +488,8 @@ export function clusterOfWrite(request: AuditedRequest, clusters: readonly Clust
 }
 
 export function describeWrite(request: AuditedRequest): string {
-  const resource = request.subresource ? `${request.resource}/${request.subresource}` : request.resource;
-  return `${request.verb} ${resource} ${request.namespace ?? ''}/${request.name ?? ''} -> ${request.code ?? '?'}`;
+  const resource = request.subresource ? `${request.resource ?? '?'}/${request.subresource}` : request.resource;
+  return `${request.verb} ${resource ?? '?'} ${request.namespace ?? ''}/${request.name ?? ''} -> ${request.code ?? '?'}`;
 }
 
 // ---------------------------------------------------------------- figures

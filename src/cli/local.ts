@@ -67,14 +67,14 @@ async function showExample(client: KubeClient, say: (line: string) => void, log:
     },
     { timeoutMs: 180_000, intervalMs: 500, what: 'the example cluster to become Ready' },
   );
-  say(`AtomixCluster example-atomixcluster: Ready, groups ready ${cluster.status?.readyGroups}, discovery service ${cluster.status?.serviceName}`);
+  say(`AtomixCluster example-atomixcluster: Ready, groups ready ${cluster.status?.readyGroups ?? '?'}, discovery service ${cluster.status?.serviceName ?? '?'}`);
   for (const kind of OWNED_KINDS) {
     const list = await client.request<{ items: KubernetesObject[] }>({
       method: 'GET',
       path: collectionPath(kind, NAMESPACE),
       query: { labelSelector: 'app=example-atomixcluster' },
     });
-    for (const item of list.items) say(`  ${kind.kind.padEnd(20)} ${item.metadata?.name}`);
+    for (const item of list.items) say(`  ${kind.kind.padEnd(20)} ${item.metadata?.name ?? ''}`);
   }
   log.info('example cluster ready');
 }

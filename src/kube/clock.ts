@@ -20,7 +20,10 @@ export const systemClock: Clock = {
 /** Resolves after `ms` on the given clock, or early (without rejecting) when `signal` aborts. */
 export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
     const finish = (): void => {
       clock.clearTimeout(timer);
       signal?.removeEventListener('abort', finish);

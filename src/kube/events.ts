@@ -116,7 +116,7 @@ export class EventRecorder {
 }
 
 function eventIdentity(regarding: KubernetesObject, details: EventDetails): string {
-  const object = regarding.metadata?.uid ?? `${regarding.kind}/${regarding.metadata?.namespace}/${regarding.metadata?.name}`;
+  const object = regarding.metadata?.uid ?? `${regarding.kind ?? ''}/${regarding.metadata?.namespace ?? ''}/${regarding.metadata?.name ?? ''}`;
   return JSON.stringify([object, details.type, details.reason, details.action, details.note]);
 }
 

@@ -72,7 +72,7 @@ export class HttpTransport {
           for (const line of lines) if (line.trim()) onLine(line);
         } catch (error) {
           response.destroy();
-          reject(error);
+          reject(error instanceof Error ? error : new Error(String(error)));
         }
       });
       response.on('end', resolve);
@@ -94,9 +94,10 @@ export class HttpTransport {
         auth: request.auth,
         signal: request.signal,
       });
-      if (request.timeoutMs) {
-        outgoing.setTimeout(request.timeoutMs, () => {
-          outgoing.destroy(new Error(`request timed out after ${request.timeoutMs} ms`));
+      const { timeoutMs } = request;
+      if (timeoutMs) {
+        outgoing.setTimeout(timeoutMs, () => {
+          outgoing.destroy(new Error(`request timed out after ${timeoutMs} ms`));
           dropIdleSockets(pool);
         });
       }

@@ -231,6 +231,7 @@ class Reflector<T extends KubernetesObject> {
     let consecutiveFailures = 0;
     while (!stopSignal.aborted) {
       const pass = await this.listAndWatch(needsList);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the signal may have aborted while awaiting
       if (stopSignal.aborted) break;
       if (pass.error !== undefined) {
         this.context.counters.failures++;
@@ -280,7 +281,7 @@ class Reflector<T extends KubernetesObject> {
     const { options, counters } = this.context;
     const listed = new Map<string, T>();
     let continueToken: string | undefined;
-    let resourceVersion = '';
+    let resourceVersion: string;
     do {
       const query = {
         labelSelector: options.labelSelector,

@@ -97,6 +97,7 @@ export class LeaderElector {
     let lastRenewedAt = this.clock.now();
     while (!signal.aborted) {
       await sleep(this.clock, this.retryPeriodMs, signal);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the signal may have aborted while awaiting
       if (signal.aborted) break;
       const remaining = lastRenewedAt + this.renewDeadlineMs - this.clock.now();
       if (remaining > 0 && (await this.tryAcquireOrRenew(signal, remaining))) {
@@ -171,7 +172,7 @@ export class LeaderElector {
     return {
       holderIdentity: this.options.identity,
       leaseDurationSeconds: Math.round(this.leaseDurationMs / 1000),
-      acquireTime: renewing && previous?.acquireTime ? previous.acquireTime : toMicroTime(now),
+      acquireTime: renewing && previous.acquireTime ? previous.acquireTime : toMicroTime(now),
       renewTime: toMicroTime(now),
       leaseTransitions: renewing || !previous ? transitions : transitions + 1,
     };

@@ -20,7 +20,7 @@ function typeKey(apiVersion: string, kind: string): string {
 function resourceOf(object: KubernetesObject): ResourceType {
   const apiVersion = object.apiVersion ?? 'v1';
   const resource = resourceByType.get(typeKey(apiVersion, object.kind ?? ''));
-  if (!resource) throw new Error(`unknown resource type ${apiVersion} ${object.kind}: add it to src/kube/resources.ts`);
+  if (!resource) throw new Error(`unknown resource type ${apiVersion} ${object.kind ?? '(no kind)'}: add it to src/kube/resources.ts`);
   return resource;
 }
 

@@ -5,7 +5,8 @@
  */
 import { Counter, type Registry } from 'prom-client';
 
-export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | string;
+/** A Kubernetes verb: get, list, watch, create, update, patch, delete, deletecollection (or an extension's). */
+export type Verb = string;
 
 export const WRITE_VERBS: ReadonlySet<Verb> = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 

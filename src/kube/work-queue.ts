@@ -93,7 +93,10 @@ export class WorkQueue {
   /** Adds `key` after `delayMs`; an earlier pending delayed add of the same key wins. */
   addAfter(key: string, delayMs: number): void {
     if (this.shuttingDown) return;
-    if (delayMs <= 0) return this.add(key);
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
     const readyAt = this.clock.now() + delayMs;
     const pending = this.delayed.get(key);
     if (pending && pending.readyAt <= readyAt) return;

@@ -92,12 +92,7 @@ const controllerManagerArgs = [
   '--kube-api-burst=200',
 ];
 
-interface Identities {
-  admin: TokenUser;
-  controllerManager: TokenUser;
-  scheduler: TokenUser;
-  nodeAgent: TokenUser;
-}
+type Identities = Record<'admin' | 'controllerManager' | 'scheduler' | 'nodeAgent', TokenUser>;
 
 /**
  * Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and a

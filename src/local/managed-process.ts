@@ -80,7 +80,7 @@ export class ManagedProcess {
   /** An error for a process that died while we waited for it, with the end of its log. */
   unexpectedExitError(): Error {
     const exit = this.exitInfo;
-    const how = exit?.error?.message ?? (exit?.signal ? `signal ${exit.signal}` : `code ${exit?.code}`);
+    const how = exit?.error?.message ?? (exit?.signal ? `signal ${exit.signal}` : `code ${exit?.code ?? 'unknown'}`);
     return new Error(`${this.name} exited (${how}); last lines of ${this.logPath}:\n${logTail(this.logPath, 20)}`);
   }
 }

@@ -32,6 +32,6 @@ export async function installAtomix(): Promise<string> {
     return join(stdout.trim(), 'lib/system');
   } catch (error) {
     const { stderr, message } = error as { stderr?: string; message: string };
-    throw new Error(`scripts/install-atomix.sh failed: ${message}\n${stderr ?? ''}`);
+    throw new Error(`scripts/install-atomix.sh failed: ${message}\n${stderr ?? ''}`, { cause: error });
   }
 }

@@ -221,7 +221,7 @@ export class LocalAtomixCluster {
     for (const pod of pods) ports.set(pod.name, { nodePort: await findFreePort(), httpPort: await findFreePort() });
     const processes = new ProcessGroup();
     const launches = pods.map((pod) => {
-      const bootstrap = discoveredPods(objects, pods, pod).map((found) => `${found.name}@127.0.0.1:${ports.get(found.name)?.nodePort}`);
+      const bootstrap = discoveredPods(objects, pods, pod).map((found) => `${found.name}@127.0.0.1:${ports.get(found.name)?.nodePort ?? '?'}`);
       const site: LocalSite = { ...(ports.get(pod.name) as { nodePort: number; httpPort: number }), mountDirs: new Map(), bootstrap };
       return preparePod(pod, site, join(workDir, pod.name), classpath, processes);
     });
@@ -298,6 +298,7 @@ export class LocalAtomixCluster {
         return;
       }
       await sleep(RESTART_BACKOFF_MS);
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() may have run while sleeping
       if (this.stopping) return;
       node.restarts += 1;
       appendFileSync(node.logPath, `----- restart ${node.restarts} of ${node.pod} -----\n`);

@@ -54,7 +54,7 @@ describe('the shipped log group example on Atomix 3.1', { timeout: SUITE_TIMEOUT
       assert.equal(group.type, 'log');
       assert.equal(group.partitions.length, rendered.partitions);
       for (const partition of group.partitions) {
-        assert.ok(logPods.includes(partition.primary as string), `partition ${partition.id} is led by ${partition.primary}`);
+        assert.ok(logPods.includes(partition.primary as string), `partition ${partition.id} is led by ${partition.primary ?? 'no one'}`);
         assert.deepEqual(partition.members, logPods);
       }
     }));

@@ -62,7 +62,7 @@ function assertRunsOn(group: PartitionGroupInfo, partitions: number, pods: strin
   assert.equal(group.type, 'primary-backup');
   assert.equal(group.partitions.length, partitions);
   for (const partition of group.partitions) {
-    assert.ok(pods.includes(partition.primary as string), `partition ${partition.id} has primary ${partition.primary}`);
+    assert.ok(pods.includes(partition.primary as string), `partition ${partition.id} has primary ${partition.primary ?? 'none'}`);
     assert.deepEqual(partition.members, pods, `partition ${partition.id} can fail over to every node of the group`);
   }
 }

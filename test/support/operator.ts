@@ -29,7 +29,7 @@ export async function installShippedRbac(admin: KubeClient, namespace: string): 
     ['deploy/role_binding.yaml', { ...rbac, kind: 'RoleBinding', plural: 'rolebindings' }],
   ];
   for (const [file, resource] of manifests) {
-    const body = readManifest(file) as Record<string, any>;
+    const body = readManifest(file) as { metadata: { namespace?: string }; subjects?: { namespace?: string }[] };
     body.metadata.namespace = namespace;
     for (const subject of body.subjects ?? []) subject.namespace = namespace;
     await admin.request({ method: 'POST', path: collectionPath(resource, namespace), body });
