@@ -241,7 +241,7 @@ test('exit codes, SIGTERM to the main process, and SIGKILL (137) for one that ig
     sleeper.signal('SIGTERM');
     assert.deepEqual(await sleeper.exited, { exitCode: 143, signal: 'SIGTERM' });
 
-    const ignoring = launch('ignores', ['sh', '-c', 'trap "" TERM; echo ready; sleep 600 & wait; wait']);
+    const ignoring = launch('ignores', ['sh', '-c', 'trap "" TERM; sleep 600 & echo ready; wait; wait']);
     const stubborn = await sandbox.start(ignoring);
     await waitForLogLine(ignoring.logPath, 'stdout ready');
     const children = descendantsOf(stubborn.pid);
@@ -399,6 +399,16 @@ test('the next start cleans up after an owner that died with its watchdog', asyn
   await next.close();
   assert.equal(await linkExists(bridge), false);
   assert.equal(existsSync(ownerState), false);
+});
+
+test('sandboxSupport() says why a process cannot run pods: here, as a user other than root', async () => {
+  const runtimeModule = fileURLToPath(new URL('../../src/local/sandbox/runtime.ts', import.meta.url));
+  const script = `import(${JSON.stringify(runtimeModule)}).then(async (m) => console.log(JSON.stringify(await m.sandboxSupport())))`;
+  const { stdout } = await promisify(execFile)('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--', process.execPath, '--import', 'tsx', '-e', script], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    env: { ...process.env, HOME: tmpdir() },
+  });
+  assert.deepEqual(JSON.parse(stdout), { ok: false, reason: 'pod sandboxes need root (network and mount namespaces, veth pairs); running as uid 65534' });
 });
 
 test('a runtime refuses a pod CIDR that another interface uses, and a state directory in use', async () => {
