@@ -126,7 +126,7 @@ export async function startEnvironment(cleanup: Cleanup): Promise<BenchEnvironme
   const keepDir = process.env['BENCH_KEEP_DIR'] === '1';
   cleanup.add(() => (keepDir ? say(`kept ${dir}`) : rmSync(dir, { recursive: true, force: true })));
   say('starting the local control plane ...');
-  const controlPlane = await startControlPlane({ dir, crds: [customResourceDefinition()], log: (line) => say(`  ${line}`) });
+  const controlPlane = await startControlPlane({ dir, crds: [customResourceDefinition()], pods: 'simulated', log: (line) => say(`  ${line}`) });
   cleanup.add(async () => {
     say('stopping the control plane ...');
     await controlPlane.stop();

@@ -32,7 +32,7 @@ export async function runLocal(options: LocalOptions, say: (line: string) => voi
   mkdirSync(dir, { recursive: true });
   const log = pino({ level: 'info', base: { name: 'atomix-operator' } }, pino.destination({ dest: `${dir}/operator.log`, sync: false }));
   say(`starting etcd, kube-apiserver, kube-controller-manager and kube-scheduler in ${dir} ...`);
-  const controlPlane = await startControlPlane({ dir, crds: [customResourceDefinition()], log: (line) => log.info(line) });
+  const controlPlane = await startControlPlane({ dir, crds: [customResourceDefinition()], pods: 'simulated', log: (line) => log.info(line) });
   const kubeconfig = `${dir}/kubeconfig`;
   writeFileSync(kubeconfig, kubeconfigYaml(controlPlane.kubeConfig()));
   const client = new KubeClient(controlPlane.kubeConfig());

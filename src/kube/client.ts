@@ -53,6 +53,9 @@ export class KubeClient implements ListWatchTransport, RawRequester {
     const prepared = await this.prepare(request.method, request.path, request.query, request.signal, headers);
     if (request.body !== undefined) {
       prepared.body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+      // Node sends the body of a DELETE neither chunked nor with a length unless told: the API
+      // server then read it as the next request on the connection (a bare "400 Bad Request").
+      prepared.headers['Content-Length'] = String(Buffer.byteLength(prepared.body));
     }
     const response = await this.transport.send(prepared);
     const body = parseJson(response.body.toString('utf8'));

@@ -4,16 +4,20 @@ import { join } from 'node:path';
 import { ApiextensionsV1Api, CoreV1Api, RbacAuthorizationV1Api, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import {
   clientCertificateAuthority,
+  kubeletPki,
   serviceAccountSigningKey,
   tokenAuthFile,
   tokenUser,
   writeRequestsAuditPolicy,
+  type KubeletPki,
   type TokenUser,
 } from './credentials.js';
 import { kubeConfigForToken, kubeconfigYaml, serviceAccountKubeConfig } from './kubeconfig.js';
 import { statusCodeOf } from '../kube/errors.js';
 import { ProcessGroup, type ManagedProcess } from './managed-process.js';
-import { NodeAgent } from './node-agent.js';
+import type { ImageStore } from './images/types.js';
+import { LocalKubelet } from './node/kubelet.js';
+import { startPodMode, type PodModeChoice } from './node/pod-mode.js';
 import { KubeClient } from '../kube/client.js';
 import { findFreePort } from './ports.js';
 import { install, scriptPath } from './install-script.js';
@@ -29,8 +33,19 @@ export interface ControlPlaneOptions {
    * its garbage collector discovers new kinds only every 30 s.
    */
   crds?: object[];
-  /** Number of Ready nodes the node agent registers; default 3. */
+  /** Number of Ready nodes the local kubelet registers; default 3. */
   nodes?: number;
+  /**
+   * How the local nodes run pods. `real`: every container a process in its own pod sandbox
+   * (Linux and root; where the sandbox is unavailable the nodes fall back to simulated pods and
+   * say so). `simulated`: pods are reported Running and Ready, nothing runs (operator tests and
+   * benchmarks, whose hundreds of pods could not run as JVMs here).
+   */
+  pods: PodModeChoice;
+  /** For real pods: the images the nodes can run. */
+  images?: ImageStore;
+  /** For real pods: the pod CIDR; default the first free one of 10.200.0.0/16 … 10.254.0.0/16. */
+  podCidr?: string;
   /** Receives progress lines. */
   log?: (line: string) => void;
 }
@@ -54,6 +69,9 @@ export interface ControlPlane {
   auditLogPath: string;
   dir: string;
   nodeNames: string[];
+  /** What the nodes do with pods: `real`, or `simulated` (asked for, or the fallback; see podModeReason). */
+  podMode: 'real' | 'simulated';
+  podModeReason?: string;
   processes: ControlPlaneProcess[];
   kubeConfig(): KubeConfig;
   kubeConfigForToken(token: string): KubeConfig;
@@ -95,20 +113,22 @@ const controllerManagerArgs = [
 type Identities = Record<'admin' | 'controllerManager' | 'scheduler' | 'nodeAgent', TokenUser>;
 
 /**
- * Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and a
- * node agent on loopback, and resolves once all of them are ready. If startup
+ * Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and the
+ * local kubelet on loopback, and resolves once all of them are ready. If startup
  * fails, whatever was started is stopped again and dir is kept for its logs.
  */
-export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const log = options.log ?? (() => {});
   const binDir = options.binDir ?? (await installControlPlane(log));
   const ownsDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'atomix-control-plane-'));
   mkdirSync(dir, { recursive: true });
   const group = new ProcessGroup();
-  let nodeAgent: NodeAgent | undefined;
+  let kubelet: LocalKubelet | undefined;
+  let closePods: (() => Promise<void>) | undefined;
   const stopAll = async () => {
-    await nodeAgent?.stop();
+    await kubelet?.stop();
+    await closePods?.();
     await group.stopAll();
   };
 
@@ -130,7 +150,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     });
     log(`etcd ready after ${since()}`);
 
-    const apiserver = await startApiserver(group, binDir, dir, etcd.url, identities);
+    const pki = kubeletPki(join(dir, 'kubelet-pki'));
+    const apiserver = await startApiserver(group, binDir, dir, etcd.url, identities, pki);
     const caPem = await waitForApiserver(apiserver.process, apiserver.server, apiserver.caPath, identities.admin.token);
     log(`kube-apiserver ready at ${apiserver.server} after ${since()}`);
     const cluster = { server: apiserver.server, caPem };
@@ -155,14 +176,18 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     }
     log(`kube-controller-manager and kube-scheduler ready after ${since()}`);
 
-    const volumeDir = join(dir, 'volumes');
-    nodeAgent = await NodeAgent.start({
-      kubeConfig: kubeConfigForToken(cluster, identities.nodeAgent.token, 'node-agent'),
+    const pods = await startPodMode(options.pods, { dir, images: options.images, podCidr: options.podCidr, log });
+    closePods = pods.close;
+    kubelet = await LocalKubelet.start({
+      client: new KubeClient(kubeConfigForToken(cluster, identities.nodeAgent.token, 'node-agent')),
       nodeCount: options.nodes ?? 3,
-      volumeDir,
+      dir,
+      pods: pods.mode,
+      tls: { caPem: pki.caPem, certPem: pki.servingCertPem, keyPem: pki.servingKeyPem },
       log,
     });
-    log(`control plane ready with ${nodeAgent.nodeNames.length} node(s) after ${since()}; dir ${dir}`);
+    const nodeNames = kubelet.nodeNames;
+    log(`control plane ready with ${nodeNames.length} node(s) running ${pods.mode.mode} pods after ${since()}; dir ${dir}`);
 
     let stopped: Promise<void> | undefined;
     return {
@@ -172,7 +197,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       kubeconfigPath,
       auditLogPath: apiserver.auditLogPath,
       dir,
-      nodeNames: nodeAgent.nodeNames,
+      nodeNames,
+      podMode: pods.mode.mode,
+      ...(pods.mode.mode === 'simulated' ? { podModeReason: pods.mode.reason } : {}),
       processes: group.processes.map(({ name, pid, logPath }) => ({ name, pid, logPath })),
       kubeConfig: admin,
       kubeConfigForToken: (token) => kubeConfigForToken(cluster, token),
@@ -219,7 +246,7 @@ async function startEtcd(group: ProcessGroup, binDir: string, dir: string) {
   return { process, url };
 }
 
-async function startApiserver(group: ProcessGroup, binDir: string, dir: string, etcdUrl: string, identities: Identities) {
+async function startApiserver(group: ProcessGroup, binDir: string, dir: string, etcdUrl: string, identities: Identities, pki: KubeletPki) {
   const port = await findFreePort();
   const server = `https://127.0.0.1:${port}`;
   const certDir = join(dir, 'kube-apiserver');
@@ -259,6 +286,11 @@ async function startApiserver(group: ProcessGroup, binDir: string, dir: string, 
       // Large enough that the log never rotates away events a test wants to count.
       '--audit-log-maxsize=4096',
       '--profiling=false',
+      // kubectl logs: the apiserver calls the local kubelets' ports as this client, and checks their serving certificate.
+      `--kubelet-client-certificate=${pki.clientCertPath}`,
+      `--kubelet-client-key=${pki.clientKeyPath}`,
+      `--kubelet-certificate-authority=${pki.caPath}`,
+      '--kubelet-preferred-address-types=InternalIP',
     ],
     logPath: join(dir, 'kube-apiserver.log'),
   });

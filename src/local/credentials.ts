@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -55,25 +55,62 @@ const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-n
 
 /** Node's crypto cannot sign certificates; openssl, present wherever Go and the control plane build, can. */
 export function clientCertificateAuthority(dir: string): ClientCertificateAuthority {
-  const ca = { certPath: join(dir, CLIENT_CA_FILES.cert), keyPath: join(dir, CLIENT_CA_FILES.key) };
+  return certificateAuthority({ certPath: join(dir, CLIENT_CA_FILES.cert), keyPath: join(dir, CLIENT_CA_FILES.key) }, 'atomix-local-client-ca');
+}
+
+function certificateAuthority(ca: ClientCertificateAuthority, commonName: string): ClientCertificateAuthority {
   const extensions = ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign'];
-  execFileSync('openssl', ['req', '-x509', ...EC_KEY, '-keyout', ca.keyPath, '-out', ca.certPath, '-subj', '/CN=atomix-local-client-ca', '-days', '3650', ...extensions], { stdio: 'pipe' });
+  execFileSync('openssl', ['req', '-x509', ...EC_KEY, '-keyout', ca.keyPath, '-out', ca.certPath, '-subj', `/CN=${commonName}`, '-days', '3650', ...extensions], { stdio: 'pipe' });
   return ca;
 }
 
 /** A client certificate for `user` in `groups` (the apiserver reads CN as the user, O as the groups). */
 export function issueClientCertificate(ca: ClientCertificateAuthority, user: string, groups: string[]): { certPem: string; keyPem: string } {
+  return issueCertificate(ca, `/CN=${user}${groups.map((group) => `/O=${group}`).join('')}`, 'extendedKeyUsage=clientAuth', 1);
+}
+
+function issueCertificate(ca: ClientCertificateAuthority, subject: string, extensions: string, days: number): { certPem: string; keyPem: string } {
   const work = mkdtempSync(join(tmpdir(), 'client-cert-'));
   try {
     const file = (name: string) => join(work, name);
-    const subject = `/CN=${user}${groups.map((group) => `/O=${group}`).join('')}`;
     execFileSync('openssl', ['req', '-new', ...EC_KEY, '-keyout', file('tls.key'), '-out', file('tls.csr'), '-subj', subject], { stdio: 'pipe' });
-    writeFileSync(file('ext.cnf'), 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\n');
+    writeFileSync(file('ext.cnf'), `${extensions}\nkeyUsage=critical,digitalSignature\n`);
     const serial = `0x${randomBytes(16).toString('hex')}`;
-    const sign = ['x509', '-req', '-in', file('tls.csr'), '-CA', ca.certPath, '-CAkey', ca.keyPath, '-set_serial', serial, '-days', '1'];
+    const sign = ['x509', '-req', '-in', file('tls.csr'), '-CA', ca.certPath, '-CAkey', ca.keyPath, '-set_serial', serial, '-days', String(days)];
     execFileSync('openssl', [...sign, '-extfile', file('ext.cnf'), '-out', file('tls.crt')], { stdio: 'pipe' });
     return { certPem: readFileSync(file('tls.crt'), 'utf8'), keyPem: readFileSync(file('tls.key'), 'utf8') };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The kubelet side of the API server's `kubectl logs`: a CA, the kubelets' serving pair and the API server's client pair. */
+export interface KubeletPki {
+  caPem: string;
+  caPath: string;
+  /** Serving certificate of every local kubelet port (127.0.0.1). */
+  servingCertPem: string;
+  servingKeyPem: string;
+  /** For --kubelet-client-certificate / --kubelet-client-key (user kube-apiserver-kubelet-client). */
+  clientCertPath: string;
+  clientKeyPath: string;
+}
+
+/** The kubelet CA and its two certificates, in `dir`; they live as long as the control plane's directory. */
+export function kubeletPki(dir: string): KubeletPki {
+  mkdirSync(dir, { recursive: true });
+  const path = (name: string) => join(dir, name);
+  const ca = certificateAuthority({ certPath: path('kubelet-ca.crt'), keyPath: path('kubelet-ca.key') }, 'atomix-local-kubelet-ca');
+  const serving = issueCertificate(ca, '/CN=local-kubelet', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth', 3650);
+  const client = issueClientCertificate(ca, 'kube-apiserver-kubelet-client', ['system:masters']);
+  writeFileSync(path('apiserver-kubelet-client.crt'), client.certPem);
+  writeFileSync(path('apiserver-kubelet-client.key'), client.keyPem, { mode: 0o600 });
+  return {
+    caPem: readFileSync(ca.certPath, 'utf8'),
+    caPath: ca.certPath,
+    servingCertPem: serving.certPem,
+    servingKeyPem: serving.keyPem,
+    clientCertPath: path('apiserver-kubelet-client.crt'),
+    clientKeyPath: path('apiserver-kubelet-client.key'),
+  };
 }

@@ -23,7 +23,7 @@ function canListenOn(port: number): Promise<boolean> {
 
 test('stop() ends every child process and frees the ports', async (t) => {
   const startedAt = Date.now();
-  const controlPlane = await startControlPlane({ nodes: 1 });
+  const controlPlane = await startControlPlane({ nodes: 1, pods: 'simulated' });
   t.diagnostic(`cold start to ready: ${Date.now() - startedAt} ms`);
   const pids = controlPlane.processes.map((process) => process.pid ?? 0);
   t.diagnostic(`RSS: ${controlPlane.processes.map((process) => `${process.name} ${rssMiB(process.pid ?? 0)} MiB`).join(', ')}`);
@@ -48,7 +48,7 @@ test('a failed start stops what it had started', async () => {
   writeFileSync(join(binDir, 'kube-apiserver'), '#!/bin/sh\necho "cannot serve today" >&2\nexit 3\n');
   chmodSync(join(binDir, 'kube-apiserver'), 0o755);
 
-  await assert.rejects(startControlPlane({ binDir, dir }), /kube-apiserver exited \(code 3\)[\s\S]*cannot serve today/);
+  await assert.rejects(startControlPlane({ binDir, dir, pods: 'simulated' }), /kube-apiserver exited \(code 3\)[\s\S]*cannot serve today/);
   assert.deepEqual(livingChildrenOf(process.pid), [], 'etcd was stopped again');
 });
 

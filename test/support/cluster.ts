@@ -10,7 +10,7 @@ import { serviceAccountKubeConfig as tokenRequestKubeConfig } from '../../src/lo
 import { waitUntil } from '../../src/local/readiness.js';
 import { controlPlaneEnv } from './control-plane-env.js';
 
-export { readinessAnnotation } from '../../src/local/node-agent.js';
+export { READINESS_ANNOTATION as readinessAnnotation } from '../../src/local/node/simulated-pods.js';
 export type { AuditedRequest } from '../../src/local/audit-log.js';
 
 /** The user name of the admin KubeConfig, as it appears in the audit log. */

@@ -49,7 +49,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const log = (line: string) => console.error(`[control-plane] ${line}`);
-  const controlPlane = await startControlPlane({ crds: loadCrds(), log });
+  const controlPlane = await startControlPlane({ crds: loadCrds(), pods: 'simulated', log });
   const code = await run(command, controlPlaneEnvOf(controlPlane));
   const keepDir = code !== 0;
   await controlPlane.stop({ keepDir });

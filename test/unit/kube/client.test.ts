@@ -187,3 +187,13 @@ test('connection failures are counted with code "error"', async () => {
   assert.equal(client.requests.total({ code: 'error' }), 1);
   client.close();
 });
+
+test('a DELETE with a body sends its length, so the next request on the connection is read as a request', async () => {
+  const client = newClient();
+  seen.length = 0;
+  await client.request({ method: 'DELETE', path: '/api/v1/namespaces/ns/pods/p', body: { preconditions: { uid: 'u' } } }).catch(() => {});
+  await client.request({ method: 'GET', path: '/api/v1/namespaces/ns/configmaps' });
+  assert.deepEqual(seen.map((request) => `${request.method} ${request.body}`), ['DELETE {"preconditions":{"uid":"u"}}', 'GET ']);
+  assert.equal(seen[0]?.headers['content-length'], String('{"preconditions":{"uid":"u"}}'.length));
+  client.close();
+});
