@@ -382,10 +382,10 @@ async function startController(
 }
 
 /**
- * The node agent has no real storage, so the scheduler skips its volume plugins:
- * they would hold every pod back until the PV binder has bound its claim, and look
- * up storage classes (e.g. fast-disks) that exist only as names here. Claims are
- * still bound by the node agent and the PV binder, just not on the pods' path.
+ * The scheduler skips its volume plugins: every node is this machine, so there is
+ * no topology to choose, and they would hold every pod back until its claim is bound.
+ * Claims are bound by the local provisioner and the PV binder; the kubelet starts a
+ * pod's containers once its claims are bound.
  * With --config, the scheduler takes its kubeconfig and leader election from here.
  */
 function writeSchedulerConfig(dir: string): string {

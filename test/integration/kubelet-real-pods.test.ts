@@ -117,6 +117,20 @@ describe('real pods on the local kubelet', () => {
     await deleteAndWait('env');
   });
 
+  test('logs follow a running container until it ends, and take tailLines and timestamps', async () => {
+    await create(shellPod('talker', 'echo first; sleep 3; echo second; echo third', { spec: { restartPolicy: 'Never' } }));
+    await waitForPod('talker', 'running', running);
+    const startedAt = Date.now();
+    const followed = await core.readNamespacedPodLog({ name: 'talker', namespace, container: 'main', follow: true });
+    assert.equal(followed, 'first\nsecond\nthird\n');
+    assert.ok(Date.now() - startedAt >= 1500, 'follow waited for the lines still to come');
+    assert.equal(await core.readNamespacedPodLog({ name: 'talker', namespace, container: 'main', tailLines: 2 }), 'second\nthird\n');
+    const stamped = await core.readNamespacedPodLog({ name: 'talker', namespace, container: 'main', timestamps: true });
+    assert.match(stamped, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+(Z|[+-]\d\d:\d\d) first\n/);
+    await assert.rejects(core.readNamespacedPodLog({ name: 'talker', namespace, container: 'main', previous: true }), /previous terminated container \\+"main\\+" in pod \\+"talker\\+" not found/);
+    await deleteAndWait('talker');
+  });
+
   test('an image the node cannot run leaves the pod Pending with ErrImagePull, never Running', async () => {
     await create({ metadata: { name: 'unknown-image' }, spec: { containers: [{ name: 'main', image: 'registry.invalid/nothing:1' }] } });
     const pod = await waitForPod('unknown-image', 'waiting for its image', (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImagePull');

@@ -135,7 +135,8 @@ export class LocalProvisioner {
   private onVolume(volume: V1PersistentVolume): void {
     const phase = volume.status?.phase;
     const ours = volume.metadata?.annotations?.[PROVISIONED_BY] === PROVISIONER;
-    if (!ours || (phase !== 'Released' && phase !== 'Failed') || volume.spec?.persistentVolumeReclaimPolicy !== 'Delete') return;
+    if (!ours || volume.metadata?.deletionTimestamp || (phase !== 'Released' && phase !== 'Failed')) return;
+    if (volume.spec?.persistentVolumeReclaimPolicy !== 'Delete') return;
     const name = volume.metadata?.name ?? '';
     this.once(`volume/${name}`, async () => {
       const path = volume.spec?.hostPath?.path;
