@@ -87,7 +87,12 @@ program
   .description('Start a Kubernetes control plane on loopback, install the CRD, run the operator and the example cluster until Ctrl-C')
   .option('--dir <dir>', 'working directory: data, logs and the kubeconfig', '.local')
   .option('--no-example', 'do not create the example AtomixCluster')
-  .action(async (options: { dir: string; example: boolean }) => {
+  .addOption(
+    new Option('--pods <mode>', 'real: every pod a process in its own sandbox (Linux and root; simulated otherwise, with a warning); simulated: pods only reported Running')
+      .choices(['real', 'simulated'])
+      .default('real'),
+  )
+  .action(async (options: { dir: string; example: boolean; pods: 'real' | 'simulated' }) => {
     const { runLocal } = await import('./local.js');
     await runLocal(options, (line) => process.stdout.write(`${line}\n`));
   });

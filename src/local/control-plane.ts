@@ -42,7 +42,7 @@ export interface ControlPlaneOptions {
    * benchmarks, whose hundreds of pods could not run as JVMs here).
    */
   pods: PodModeChoice;
-  /** For real pods: the images the nodes can run. */
+  /** For real pods: the images the nodes can run; default the project's (atomix/atomix:3.1.N, atomix-bench). */
   images?: ImageStore;
   /** For real pods: the pod CIDR; default the first free one of 10.200.0.0/16 … 10.254.0.0/16. */
   podCidr?: string;

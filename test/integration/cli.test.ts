@@ -81,7 +81,7 @@ describe('atomix-operator local', { timeout: 240_000 }, () => {
   test('starts a control plane, runs the example until Ready, and cleans up on Ctrl-C', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'atomix-local-'));
     try {
-      const local = spawnCli(['local', '--dir', dir]);
+      const local = spawnCli(['local', '--dir', dir, '--pods', 'simulated']);
       await waitFor(() => local.output().includes('press Ctrl-C'), { what: 'the local demo to be up', timeoutMs: 180_000 });
       assert.match(local.output(), /AtomixCluster example-atomixcluster: Ready, groups ready 2\/2/);
       assert.match(local.output(), /StatefulSet\s+example-atomixcluster-raft/);

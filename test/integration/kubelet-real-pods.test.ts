@@ -241,12 +241,12 @@ describe('real pods on the local kubelet', () => {
         securityContext: { fsGroup: 2000 },
         volumes: [{ name: 'scratch', emptyDir: {} }],
         containers: [
-          { name: 'main', image: SHELL_AS_USER_IMAGE, args: ['echo "ids=$(id -u):$(id -g) groups=$(id -G)"; stat -c "%g %A" /scratch; touch /scratch/f && echo wrote; sleep 600'], volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] },
+          { name: 'main', image: SHELL_AS_USER_IMAGE, args: ['echo "ids=$(id -u):$(id -g) groups=$(id -G)"; stat -c "%g %A" /scratch; touch /scratch/f && echo wrote; touch /var/cache/shell/f && echo "layer $(stat -c %u:%g /var/cache/shell)"; sleep 600'], volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] },
           { name: 'other', image: SHELL_AS_USER_IMAGE, args: ['echo "ids=$(id -u):$(id -g)"; sleep 600'], securityContext: { runAsUser: 3000, runAsGroup: 3001 } },
         ],
       },
     });
-    const text = await waitForLogs('users', /wrote/);
+    const text = await waitForLogs('users', /wrote\nlayer 1000:1000/);
     assert.match(text, /^ids=1000:1000 groups=1000 2000$/m);
     assert.match(text, /^2000 drwxrwsrwx$/m);
     assert.match(await logs('users', { container: 'other' }), /^ids=3000:3001$/m);

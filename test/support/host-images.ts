@@ -19,6 +19,8 @@ export const hostImages: ImageStore = {
       env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', FROM_IMAGE: 'image', OVERRIDDEN: 'image' },
       workingDir: '/',
       mounts: [],
+      // A real image's container layer is writable everywhere; here /var/cache stands for it.
+      writableDirs: ['/var/cache/shell'],
     };
     if (image === SHELL_IMAGE) return { ok: true, runtime: base };
     if (image === SHELL_AS_USER_IMAGE) return { ok: true, runtime: { ...base, user: { uid: 1000, gid: 1000 } } };

@@ -1,6 +1,7 @@
 // Chooses how the local nodes run pods: real pods need the Linux pod sandbox (root, namespaces)
 // and an image store; where either is missing the nodes fall back to simulated pods, and say so.
 import { join } from 'node:path';
+import { LocalImageStore } from '../images/local-image-store.js';
 import type { ImageStore } from '../images/types.js';
 import { sandboxSupport, startSandboxRuntime } from '../sandbox/runtime.js';
 import type { SandboxRuntime } from '../sandbox/types.js';
@@ -11,6 +12,7 @@ export type PodModeChoice = 'real' | 'simulated';
 export interface PodModeOptions {
   /** The control plane's directory; the sandbox keeps its state below it. */
   dir: string;
+  /** Default: the project's images (src/local/images), built on first use. */
   images?: ImageStore | undefined;
   podCidr?: string | undefined;
   log: (line: string) => void;
@@ -29,10 +31,10 @@ export async function startPodMode(choice: PodModeChoice, options: PodModeOption
     options.log(`WARNING: ${reason}; pods are SIMULATED (reported Running and Ready, no process runs)`);
     return simulated(reason);
   }
-  if (!options.images) throw new Error('real pods need an image store (ControlPlaneOptions.images)');
   const sandboxes = await startPodNetwork(join(options.dir, 'sandbox'), options.podCidr);
   options.log(`real pods: pod network on ${sandboxes.hostAddress} (cluster DNS there, domain ${CLUSTER_DOMAIN})`);
-  return { mode: { mode: 'real', sandboxes, images: options.images, clusterDomain: CLUSTER_DOMAIN }, close: () => sandboxes.close() };
+  const images = options.images ?? new LocalImageStore({ log: options.log });
+  return { mode: { mode: 'real', sandboxes, images, clusterDomain: CLUSTER_DOMAIN }, close: () => sandboxes.close() };
 }
 
 async function startPodNetwork(stateDir: string, podCidr: string | undefined): Promise<SandboxRuntime> {

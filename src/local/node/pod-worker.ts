@@ -1,10 +1,10 @@
 // One pod on a local node, as a kubelet's pod worker runs it: sandbox, volumes, containers,
 // status (written only when it changed), and on deletion SIGTERM, grace, SIGKILL, cleanup
 // and only then the final removal of the pod object.
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { chown, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { V1ConfigMap, V1Container, V1Pod, V1PodStatus, V1Secret, V1VolumeMount } from '@kubernetes/client-node';
-import type { ImageStore } from '../images/types.js';
+import type { ImageRuntime, ImageStore } from '../images/types.js';
 import type { Mount, Sandbox, SandboxRuntime } from '../sandbox/types.js';
 import { containerArgv } from './command.js';
 import { ContainerRunner, WaitingError, podName, type ContainerHost, type PreparedLaunch } from './container.js';
@@ -261,6 +261,8 @@ export class PodWorker {
     if (!argv.ok) throw new WaitingError('CreateContainerError', argv.message);
     const logPath = this.logPath(container.name, restartCount);
     await this.pruneLogs(container.name, restartCount);
+    const volumeMounts = this.volumeMounts(container.volumeMounts ?? []);
+    const layer = await this.containerLayer(container.name, restartCount, image, volumeMounts);
     return {
       imageID: image.imageID,
       launch: {
@@ -268,7 +270,7 @@ export class PodWorker {
         argv: argv.argv,
         env: processEnv(image.env, env.env),
         workingDir: container.workingDir || image.workingDir || '/',
-        mounts: [...image.mounts, ...this.volumeMounts(container.volumeMounts ?? [])],
+        mounts: [...image.mounts, ...layer, ...volumeMounts],
         user: containerUser(pod, container, image.user),
         logPath,
       },
@@ -286,6 +288,24 @@ export class PodWorker {
       if (secret) secrets.set(name, Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64').toString()])));
     }
     return secrets;
+  }
+
+  /**
+   * The writable part of the image's container layer: a fresh directory for each of the image's
+   * writableDirs, owned by the image's user, for every container start; not where a volume is mounted.
+   */
+  private async containerLayer(containerName: string, restartCount: number, image: ImageRuntime, volumeMounts: Mount[]): Promise<Mount[]> {
+    const containersDir = join(this.runtime.dirs.pods, this.uid, 'containers', containerName);
+    await rm(containersDir, { recursive: true, force: true });
+    const covered = (dir: string) => volumeMounts.some((mount) => dir === mount.containerPath || dir.startsWith(`${mount.containerPath.replace(/\/$/, '')}/`));
+    const mounts: Mount[] = [];
+    for (const [index, containerPath] of image.writableDirs.filter((dir) => !covered(dir)).entries()) {
+      const hostPath = join(containersDir, String(restartCount), String(index));
+      await mkdir(hostPath, { recursive: true });
+      await chown(hostPath, image.user?.uid ?? 0, image.user?.gid ?? 0);
+      mounts.push({ hostPath, containerPath, readOnly: false });
+    }
+    return mounts;
   }
 
   /** Volume mounts, parents before children, as container runtimes order them. */
