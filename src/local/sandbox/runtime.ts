@@ -10,7 +10,7 @@
 // `docker run --init`), and the init's end takes every process the container left.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { CriLogWriter } from './cri-log.js';
@@ -83,7 +83,7 @@ export async function startSandboxRuntime(options: PodNetworkOptions): Promise<S
   mkdirSync(join(stateDir, 'pods'), { recursive: true });
   const watchdog = new CleanupWatchdog(tools, stateDir);
   const record: RuntimeRecord = { owner: identify(process.pid), watchdog: identify(watchdog.pid) };
-  writeFileSync(join(stateDir, RECORD_FILE), JSON.stringify(record));
+  writeRecord(stateDir, record);
   try {
     await createBridge(tools, options.bridge, pool);
   } catch (error) {
@@ -92,8 +92,15 @@ export async function startSandboxRuntime(options: PodNetworkOptions): Promise<S
   }
   // Only a bridge we created is ours to delete.
   watchdog.own(options.bridge);
-  writeFileSync(join(stateDir, RECORD_FILE), JSON.stringify({ ...record, bridge: options.bridge }));
+  writeRecord(stateDir, { ...record, bridge: options.bridge });
   return new LinuxSandboxRuntime(tools, options.bridge, stateDir, pool, watchdog);
+}
+
+/** Written whole or not at all: a half-written record would hide a bridge from the next start. */
+function writeRecord(stateDir: string, record: RuntimeRecord): void {
+  const path = join(stateDir, RECORD_FILE);
+  writeFileSync(`${path}.new`, JSON.stringify(record));
+  renameSync(`${path}.new`, path);
 }
 
 function checkStateDir(stateDir: string): string {
@@ -145,7 +152,7 @@ class CleanupWatchdog {
     '[ -z "$bridge" ] || "$2" link delete "$bridge" 2>/dev/null',
     // Nothing of the pods is mounted in this namespace; if something were, rm would reach into it.
     'if grep -qF " $1/" /proc/self/mountinfo; then echo "not removing $1: something is mounted below it" >&2; exit 1; fi',
-    `rm -rf -- "$1/pods" "$1/${RECORD_FILE}"`,
+    `rm -rf -- "$1/pods" "$1/${RECORD_FILE}" "$1/${RECORD_FILE}.new"`,
     'rmdir -- "$1" 2>/dev/null',
     'exit 0',
   ].join('\n');
