@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.local/**', 'tools/**', '.stryker-tmp/**', 'reports/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.local/**', 'tools/**', '.stryker-tmp/**', '.mutation-build/**', 'reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
