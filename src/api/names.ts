@@ -3,9 +3,9 @@
 // never on other spec values, so a spec change never renames (or orphans) anything.
 
 /** Atomix calls its management group "system" and keeps its data in <data-dir>/system. */
-export const ATOMIX_SYSTEM_GROUP = 'system';
+const ATOMIX_SYSTEM_GROUP = 'system';
 
-export const MANAGEMENT = 'management';
+const MANAGEMENT = 'management';
 const DISCOVERY_SERVICE_SUFFIX = 'service';
 const BENCH = 'bench';
 const BENCH_WORKER = 'bench-worker';
@@ -28,7 +28,7 @@ export const RESERVED_GROUP_NAMES = [
  * StatefulSet names are capped by the pod label `controller-revision-hash`
  * (`<name>-<10 hash chars>`), which must fit a 63-character label value.
  */
-export const MAX_STATEFULSET_NAME = 52;
+const MAX_STATEFULSET_NAME = 52;
 export const MAX_CLUSTER_NAME = MAX_STATEFULSET_NAME - `-${MANAGEMENT}`.length;
 export const MAX_CLUSTER_NAME_WITH_BENCHMARK = MAX_STATEFULSET_NAME - `-${BENCH_COORDINATOR}`.length;
 /** `{cluster}-{group}` must fit MAX_STATEFULSET_NAME. */

@@ -6,9 +6,9 @@ import type { Rule } from './rules.js';
 import { compareQuantities, parseQuantity, quantitySign } from '../kube/quantity.js';
 
 /** More than any volume, memory or device count anyone means: 2^60. */
-export const MAX_QUANTITY = '1Ei';
+const MAX_QUANTITY = '1Ei';
 /** More cores than any node has. */
-export const MAX_CPU = '10k';
+const MAX_CPU = '10k';
 /** Resource maps name at most this many resources (bounds the CEL cost of rules that iterate them). */
 export const MAX_RESOURCES = 16;
 

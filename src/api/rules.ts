@@ -15,7 +15,7 @@ export interface Rule<T = unknown> {
   readonly holds: (self: T) => boolean;
 }
 
-export const RULES = Symbol('atomix.rules');
+const RULES = Symbol('atomix.rules');
 
 type WithRules<S extends TSchema> = S & { [RULES]: Rule[] };
 

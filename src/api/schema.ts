@@ -14,10 +14,10 @@ import {
   RESERVED_GROUP_NAMES,
 } from './names.js';
 
-export const DEFAULT_ATOMIX_VERSION = '3.1.0';
-export const MAX_GROUP_SIZE = 99;
-export const MAX_PARTITIONS = 1024;
-export const MAX_PARTITION_GROUPS = 32;
+const DEFAULT_ATOMIX_VERSION = '3.1.0';
+const MAX_GROUP_SIZE = 99;
+const MAX_PARTITIONS = 1024;
+const MAX_PARTITION_GROUPS = 32;
 
 const MAX_QUANTITY_LENGTH = 32;
 /**
@@ -35,7 +35,7 @@ const LABEL_VALUE_PATTERN = '^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$';
 const MAX_LABEL_VALUE = 63;
 const ENV_NAME_PATTERN = '^[-._a-zA-Z][-._a-zA-Z0-9]*$';
 /** Set by the operator on every Atomix container; a user value would break node identity. */
-export const RESERVED_ENV_NAMES = ['POD_NAME', 'POD_NAMESPACE', 'NODE_NAME'] as const;
+const RESERVED_ENV_NAMES = ['POD_NAME', 'POD_NAMESPACE', 'NODE_NAME'] as const;
 
 const resourceMap = (description: string) =>
   withRules(
@@ -107,7 +107,7 @@ const Resources = withRules(
   resourceRequirementsRules,
 );
 
-export const StorageLevels = ['disk', 'mapped'] as const;
+const StorageLevels = ['disk', 'mapped'] as const;
 
 const Storage = Type.Object(
   {
@@ -148,7 +148,7 @@ const LogCompaction = Type.Object(
   { ...strict, default: {} },
 );
 
-export const MemberGroupStrategies = ['node-aware', 'host-aware', 'rack-aware', 'zone-aware'] as const;
+const MemberGroupStrategies = ['node-aware', 'host-aware', 'rack-aware', 'zone-aware'] as const;
 
 const memberGroupStrategy = stringEnum(MemberGroupStrategies, {
   description: 'How primaries and backups are spread across member groups.',
@@ -340,14 +340,11 @@ export const AtomixClusterSchema = withRules(
   clusterNameRules,
 );
 
-export type AtomixClusterSpec = Static<typeof AtomixClusterSpecSchema>;
+type AtomixClusterSpec = Static<typeof AtomixClusterSpecSchema>;
 export type AtomixClusterStatus = Static<typeof AtomixClusterStatusSchema>;
 export type PartitionGroupSpec = Static<typeof PartitionGroup>;
-export type ManagementGroupSpec = Static<typeof ManagementGroup>;
-export type BenchmarkSpec = Static<typeof Benchmark>;
 export type StorageSpec = Static<typeof Storage>;
 export type RaftSpec = Static<typeof Raft>;
-export type PrimaryBackupSpec = Static<typeof PrimaryBackup>;
 export type LogSpec = Static<typeof Log>;
 export type EnvVarSpec = Static<typeof EnvVar>;
 export type ResourcesSpec = Static<typeof Resources>;

@@ -130,7 +130,7 @@ function unescapePointer(segment: string): string | number {
 /** A property name, a list index, or a map key (shown as requests[cpu], as the API server does). */
 type PathSegment = string | number | { key: string };
 
-export function formatPath(path: readonly PathSegment[]): string {
+function formatPath(path: readonly PathSegment[]): string {
   return path.reduce<string>((text, segment) => {
     if (typeof segment === 'number') return `${text}[${segment}]`;
     if (typeof segment === 'object') return `${text}[${segment.key}]`;

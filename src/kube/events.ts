@@ -10,7 +10,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { systemClock, toMicroTime, type Clock } from './clock.js';
 import type { RawRequester } from './apply.js';
 
-export type EventType = 'Normal' | 'Warning';
+type EventType = 'Normal' | 'Warning';
 
 export interface EventDetails {
   type: EventType;

@@ -18,7 +18,7 @@ import { errorFromStatus, isGone } from './errors.js';
 import { apiVersionOf, collectionPath, type ResourceType } from './resources.js';
 import { ObjectStore, objectKey, type IndexFunction } from './store.js';
 
-export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
 export interface WatchEvent {
   type: WatchEventType;

@@ -90,7 +90,7 @@ export class OperatorMetrics {
   }
 }
 
-export type Check = () => boolean | Promise<boolean>;
+type Check = () => boolean | Promise<boolean>;
 
 export interface MetricsServerOptions {
   port: number;

@@ -6,9 +6,9 @@
 import { Counter, type Registry } from 'prom-client';
 
 /** A Kubernetes verb: get, list, watch, create, update, patch, delete, deletecollection (or an extension's). */
-export type Verb = string;
+type Verb = string;
 
-export const WRITE_VERBS: ReadonlySet<Verb> = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+const WRITE_VERBS: ReadonlySet<Verb> = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 
 export interface RequestDescription {
   verb: Verb;

@@ -20,10 +20,10 @@ import { podDisruptionBudget } from './pod-disruption-budget.js';
 import { clusterIpService, headlessService } from './service.js';
 import { benchIngress } from './ingress.js';
 
-export type { ConfigMapObject, KubeObject, ServiceObject, StatefulSetObject } from './meta.js';
+export type { KubeObject } from './meta.js';
 export { isKind } from './meta.js';
 export type { RenderOptions } from './node-groups.js';
-export { DEFAULT_RENDER_OPTIONS, discoveryServiceFqdn } from './node-groups.js';
+export { DEFAULT_RENDER_OPTIONS } from './node-groups.js';
 
 /**
  * Renders the complete desired state of a validated, defaulted cluster. An object

@@ -2,7 +2,7 @@ import type { IngressObject, ObjectMeta } from './meta.js';
 import { PORTS } from './ports.js';
 
 /** atomix-bench serves its whole REST API for managing benchmarks under this path. */
-export const BENCH_API_PATH = '/v1/bench';
+const BENCH_API_PATH = '/v1/bench';
 
 export function benchIngress(meta: ObjectMeta, coordinatorService: string): IngressObject {
   return {

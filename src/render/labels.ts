@@ -5,17 +5,17 @@
 export type Labels = Readonly<Record<string, string>>;
 
 /** The `type` label values promised by the 2019 README, spelled as it spells them. */
-export const TYPE = {
+const TYPE = {
   management: 'managment',
   group: 'group',
   benchmarkWorker: 'benchmark-worker',
   benchmarkCoordinator: 'benchmark-coordinator',
 } as const;
 
-export type Role = keyof typeof TYPE;
+type Role = keyof typeof TYPE;
 
 /** Separates the Atomix data nodes (discovered by clients) from benchmark clients. */
-export const NODE_LABEL = 'agent.atomix.io/node';
+const NODE_LABEL = 'agent.atomix.io/node';
 export const MANAGED_BY = 'atomix-operator';
 
 const COMPONENT: Record<Role, string> = {

@@ -63,7 +63,7 @@ export function contextOf(cluster: AtomixCluster, options: RenderOptions): Clust
   };
 }
 
-export function discoveryServiceFqdn(ctx: ClusterContext): string {
+function discoveryServiceFqdn(ctx: ClusterContext): string {
   return serviceFqdn(names.discoveryService(ctx.cluster), ctx.namespace, ctx.options.clusterDomain);
 }
 

@@ -19,11 +19,11 @@ import { ATOMIX_CONFIG_FILE } from './config-map.js';
 import { PORTS } from './ports.js';
 import { serviceFqdn } from '../api/names.js';
 
-export const CONFIG_DIR = '/etc/atomix';
-export const DATA_VOLUME_DIR = '/var/lib/atomix';
-export const DATA_DIR = `${DATA_VOLUME_DIR}/data`;
+const CONFIG_DIR = '/etc/atomix';
+const DATA_VOLUME_DIR = '/var/lib/atomix';
+const DATA_DIR = `${DATA_VOLUME_DIR}/data`;
 /** Rolls the pods when their configuration changes: the JVM reads it only at start. */
-export const CONFIG_HASH_ANNOTATION = 'agent.atomix.io/config-hash';
+const CONFIG_HASH_ANNOTATION = 'agent.atomix.io/config-hash';
 /** 3.1.11+ images run as uid/gid 1000; the data volume must be writable for that group. */
 const ATOMIX_GID = 1000;
 
@@ -104,7 +104,7 @@ function atomixContainer(ctx: ClusterContext, group: NodeGroup): V1Container {
 }
 
 /** The Atomix agent's flags; `$(VAR)` is expanded by the kubelet from the container env. */
-export function nodeArgs(ctx: ClusterContext, group: NodeGroup): string[] {
+function nodeArgs(ctx: ClusterContext, group: NodeGroup): string[] {
   const address = `$(POD_NAME).${serviceFqdn(group.governingService, ctx.namespace, ctx.options.clusterDomain)}:${PORTS.node}`;
   const agentOnly = group.id.role === 'management' || group.id.role === 'group';
   return [
