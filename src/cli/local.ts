@@ -37,7 +37,7 @@ export async function runLocal(options: LocalOptions, say: (line: string) => voi
   say(`starting etcd, kube-apiserver, kube-controller-manager and kube-scheduler in ${dir} ...`);
   const controlPlane = await startControlPlane({ dir, crds: [customResourceDefinition()], pods: options.pods, log: (line) => log.info(line) });
   if (controlPlane.podMode === 'real') say('pods run for real: every container is a process in its pod sandbox, with its own IP');
-  else say(`WARNING: pods are SIMULATED (reported Running and Ready, no process runs): ${controlPlane.podModeReason}`);
+  else say(`WARNING: pods are SIMULATED (reported Running and Ready, no process runs): ${controlPlane.podModeReason ?? ''}`);
   const kubeconfig = `${dir}/kubeconfig`;
   writeFileSync(kubeconfig, kubeconfigYaml(controlPlane.kubeConfig()));
   const client = new KubeClient(controlPlane.kubeConfig());
@@ -95,7 +95,7 @@ async function demonstrateCounter(client: KubeClient, say: (line: string) => voi
   });
   say('');
   say('pods (each a JVM with its own IP):');
-  for (const pod of pods.items) say(`  ${(pod.metadata?.name ?? '').padEnd(36)} ${pod.status?.podIP}  on ${pod.spec?.nodeName}`);
+  for (const pod of pods.items) say(`  ${(pod.metadata?.name ?? '').padEnd(36)} ${pod.status?.podIP ?? ''}  on ${pod.spec?.nodeName ?? ''}`);
   const raft = pods.items.filter((pod) => pod.metadata?.labels?.['group'] === 'raft' && pod.status?.podIP);
   const [writer, reader = writer] = raft.map((pod) => pod.status?.podIP ?? '');
   if (!writer || !reader) return;
@@ -107,5 +107,5 @@ async function demonstrateCounter(client: KubeClient, say: (line: string) => voi
   say(`a counter on the raft group: incremented through ${writer} to ${incremented}, read back through ${reader}: ${value}`);
   say(`  curl -X POST ${increment}`);
   say(`  curl ${read}`);
-  say(`logs of a member:     kubectl logs ${raft[0]?.metadata?.name} [-f] [--previous]`);
+  say(`logs of a member:     kubectl logs ${raft[0]?.metadata?.name ?? ''} [-f] [--previous]`);
 }

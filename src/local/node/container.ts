@@ -120,6 +120,7 @@ export class ContainerRunner {
       this.started = this.spec.startupProbe === undefined;
       this.readinessOk = this.spec.readinessProbe === undefined;
       process.exited.then((exit) => this.onExit(exit.exitCode, launch), (error: unknown) => this.onExit(137, launch, String(error)));
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the pod may have been deleted while starting
       if (this.stopping) this.signal('SIGKILL');
       this.startProbes(this.spec.startupProbe ? ['startup'] : ['readiness', 'liveness']);
     } catch (error) {
@@ -140,7 +141,7 @@ export class ContainerRunner {
     const pullBackOff = waiting.pull && step.delayMs > 0;
     this.state = {
       waiting: pullBackOff
-        ? { reason: 'ImagePullBackOff', message: `Back-off pulling image "${this.spec.image}": ${waiting.message}` }
+        ? { reason: 'ImagePullBackOff', message: `Back-off pulling image "${this.spec.image ?? ''}": ${waiting.message}` }
         : { reason: waiting.reason, message: waiting.message },
     };
     this.phase = 'backing-off';
@@ -186,7 +187,7 @@ export class ContainerRunner {
       restart();
     } else {
       const pod = this.host.pod();
-      const message = `back-off ${formatDuration(step.delayMs)} restarting failed container=${this.spec.name} pod=${podName(pod)}(${pod.metadata?.uid})`;
+      const message = `back-off ${formatDuration(step.delayMs)} restarting failed container=${this.spec.name} pod=${podName(pod)}(${pod.metadata?.uid ?? ''})`;
       this.state = { waiting: { reason: 'CrashLoopBackOff', message } };
       this.retryTimer = setTimeout(restart, step.delayMs);
     }
@@ -241,7 +242,7 @@ export class ContainerRunner {
       return;
     }
     if (success) return;
-    this.host.log(`container ${this.spec.name} of pod ${podName(this.host.pod())} failed its ${kind} probe (${message}), will be restarted`);
+    this.host.log(`container ${this.spec.name} of pod ${podName(this.host.pod())} failed its ${kind} probe (${message ?? 'no reason given'}), will be restarted`);
     this.stopProbes();
     const probeGrace = this.spec[`${kind}Probe`]?.terminationGracePeriodSeconds;
     void this.kill((probeGrace ?? this.host.pod().spec?.terminationGracePeriodSeconds ?? 30) * 1000);
@@ -269,5 +270,5 @@ export function containerID(podUid: string, name: string, restartCount: number):
 }
 
 export function podName(pod: V1Pod): string {
-  return `${pod.metadata?.name}_${pod.metadata?.namespace}`;
+  return `${pod.metadata?.name ?? ''}_${pod.metadata?.namespace ?? ''}`;
 }

@@ -47,7 +47,7 @@ export function containerEnv(pod: V1Pod, container: V1Container, addresses: PodA
       const data = kind === 'configmap' ? sources.configMap(reference.name ?? '') : sources.secret(reference.name ?? '');
       if (data === undefined) {
         if (reference.optional) continue;
-        throw new ContainerConfigError(`${kind} "${reference.name}" not found`);
+        throw new ContainerConfigError(`${kind} "${reference.name ?? ''}" not found`);
       }
       for (const [key, value] of Object.entries(data)) {
         const name = `${from.prefix ?? ''}${key}`;
@@ -93,11 +93,11 @@ function variableValue(variable: V1EnvVar, context: VariableContext): string | u
     const data = kind === 'ConfigMap' ? context.sources.configMap(keyRef.name ?? '') : context.sources.secret(keyRef.name ?? '');
     if (data === undefined) {
       if (keyRef.optional) return undefined;
-      throw new ContainerConfigError(`${kind.toLowerCase()} "${keyRef.name}" not found`);
+      throw new ContainerConfigError(`${kind.toLowerCase()} "${keyRef.name ?? ''}" not found`);
     }
     const value = Object.hasOwn(data, keyRef.key) ? data[keyRef.key] : undefined;
     if (value === undefined && !keyRef.optional) {
-      throw new ContainerConfigError(`couldn't find key ${keyRef.key} in ${kind} ${context.namespace}/${keyRef.name}`);
+      throw new ContainerConfigError(`couldn't find key ${keyRef.key} in ${kind} ${context.namespace}/${keyRef.name ?? ''}`);
     }
     return value;
   }

@@ -29,7 +29,7 @@ export function expand(input: string, lookup: VariableLookup): string {
         index = close + 1;
       }
     } else {
-      output += `$${next}`;
+      output += `$${next ?? ''}`;
       index = dollar + 2;
     }
   }
@@ -37,7 +37,7 @@ export function expand(input: string, lookup: VariableLookup): string {
 }
 
 export function lookupIn(variables: ReadonlyMap<string, string> | Record<string, string>): VariableLookup {
-  if (variables instanceof Map) return (name) => variables.get(name);
+  if (variables instanceof Map) return (name) => (variables as ReadonlyMap<string, string>).get(name);
   const record = variables as Record<string, string>;
   return (name) => (Object.hasOwn(record, name) ? record[name] : undefined);
 }

@@ -80,7 +80,7 @@ export class LocalKubelet {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.heartbeatTimer);
-    await Promise.all(Object.values(this.informers).map((informer) => informer?.stop()));
+    await Promise.all(Object.values(this.informers).map(async (informer) => informer?.stop()));
     await Promise.all([...this.workers.values()].map((worker) => worker.shutdown()));
     await Promise.allSettled([...this.inFlight]);
     await Promise.all(this.servers.map((server) => new Promise((resolve) => server.close(resolve))));
@@ -105,7 +105,7 @@ export class LocalKubelet {
     const { informers, options } = this;
     const provisioner = new LocalProvisioner(options.client, informers, join(options.dir, 'volumes'), options.log);
     for (const informer of Object.values(informers)) informer?.start();
-    await Promise.all(Object.values(informers).map((informer) => informer?.waitForSync()));
+    await Promise.all(Object.values(informers).map(async (informer) => informer?.waitForSync()));
     await provisioner.start();
     if (options.pods.mode === 'real') this.runtime = this.podRuntime(options.pods);
     // Pods last: their volumes and env read the other caches.
@@ -132,7 +132,7 @@ export class LocalKubelet {
       if (isTerminal(pod.status?.phase) && !pod.metadata?.deletionTimestamp) return;
       worker = new PodWorker(pod, this.runtime, () => this.forget(pod));
       this.workers.set(uid, worker);
-      this.podByName.set(`${pod.metadata?.namespace}/${pod.metadata?.name}`, uid);
+      this.podByName.set(podKey(pod), uid);
     }
     worker.update(pod);
   }
@@ -140,7 +140,7 @@ export class LocalKubelet {
   private forget(pod: V1Pod): void {
     const uid = pod.metadata?.uid ?? '';
     this.workers.delete(uid);
-    const key = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+    const key = podKey(pod);
     if (this.podByName.get(key) === uid) this.podByName.delete(key);
   }
 
@@ -157,14 +157,14 @@ export class LocalKubelet {
 
   private syncSimulated(pod: V1Pod, node: LocalNode & { podsStarted: number; index: number }): void {
     if (pod.metadata?.deletionTimestamp) {
-      this.track(this.finalize(pod), `deletion of pod ${pod.metadata.namespace}/${pod.metadata.name}`);
+      this.track(this.finalize(pod), `deletion of pod ${podKey(pod)}`);
       return;
     }
     if (isTerminal(pod.status?.phase)) return;
     const reason = this.options.pods.mode === 'simulated' ? this.options.pods.reason : '';
     const podIP = pod.status?.podIP ?? simulatedPodIP(node.index, ++node.podsStarted);
     const status = simulatedStatus(pod, node.address, podIP, reason);
-    if (status) this.track(this.writeStatus(pod, status), `status of pod ${pod.metadata?.namespace}/${pod.metadata?.name}`);
+    if (status) this.track(this.writeStatus(pod, status), `status of pod ${podKey(pod)}`);
   }
 
   private podRuntime(mode: Extract<PodMode, { mode: 'real' }>): PodRuntime {
@@ -245,6 +245,10 @@ export class LocalKubelet {
 function isRace(error: unknown): boolean {
   const code = statusCodeOf(error);
   return code === 404 || code === 409 || code === 422;
+}
+
+function podKey(pod: V1Pod): string {
+  return `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
 }
 
 function simulatedPodIP(nodeIndex: number, ordinal: number): string {

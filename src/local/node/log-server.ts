@@ -51,15 +51,15 @@ async function serve(request: IncomingMessage, response: ServerResponse, lookup:
     return;
   }
   const match = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
-  if (!match || request.method !== 'GET') return fail(response, 404, `not found: ${url.pathname}`);
+  if (!match || request.method !== 'GET') { fail(response, 404, `not found: ${url.pathname}`); return; }
   const [namespace = '', pod = '', container = ''] = match.slice(1).map(decodeURIComponent);
   const query = parseQuery(url.searchParams);
   const logs = lookup(namespace, pod, container);
-  if (!logs) return fail(response, 404, `container "${container}" in pod "${pod}" is not available on this node`);
+  if (!logs) { fail(response, 404, `container "${container}" in pod "${pod}" is not available on this node`); return; }
   const path = query.previous ? logs.previous : logs.current;
   if (!path) {
     const what = query.previous ? 'previous terminated container' : 'container';
-    return fail(response, 400, `${what} "${container}" in pod "${pod}" not found`);
+    fail(response, 400, `${what} "${container}" in pod "${pod}" not found`); return;
   }
   response.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
   const output = new LogOutput(response, query);
@@ -69,9 +69,9 @@ async function serve(request: IncomingMessage, response: ServerResponse, lookup:
     return;
   }
   // Follow until the client goes away or this instance has ended and everything was sent.
-  let closed = false;
-  request.on('close', () => (closed = true));
-  while (!closed && !output.full) {
+  const client = { gone: false };
+  request.on('close', () => (client.gone = true));
+  while (!client.gone && !output.full) {
     const stillRunning = lookup(namespace, pod, container);
     const sameInstance = stillRunning?.current === path;
     offset = await writeFrom(path, offset, output);

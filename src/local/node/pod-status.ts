@@ -72,7 +72,8 @@ export function podStatus(pod: V1Pod, report: PodReport, now: string): V1PodStat
   ];
   const others = (previous.conditions ?? []).filter((existing) => !ours.some((own) => own.type === existing.type));
   const status: V1PodStatus = {
-    ...previous,
+    // The status as read (plain JSON): fields the kubelet does not own (qosClass, …) stay as they are.
+    ...(previous as Record<string, unknown>),
     phase,
     conditions: [...ours, ...others],
     hostIP: report.hostIP,

@@ -321,7 +321,7 @@ export class PodWorker {
 
   private podLogDir(): string {
     const { namespace, name } = this.latest.metadata ?? {};
-    return join(this.runtime.dirs.logs, `${namespace}_${name}_${this.uid}`);
+    return join(this.runtime.dirs.logs, `${namespace ?? ''}_${name ?? ''}_${this.uid}`);
   }
 
   private logPath(containerName: string, restartCount: number): string {

@@ -30,7 +30,7 @@ export async function runProbe(probe: V1Probe, target: ProbeTarget): Promise<Pro
       const { path = '/', scheme = 'HTTP', host, httpHeaders = [] } = probe.httpGet;
       const port = portNumber(probe.httpGet.port, target.container);
       const url = new URL(`${scheme.toLowerCase()}://${host || target.podIP}:${port}${path.startsWith('/') ? path : `/${path}`}`);
-      const headers = Object.fromEntries([['User-Agent', 'kube-probe/local'], ...httpHeaders.map((header) => [header.name, header.value])]);
+      const headers: Record<string, string> = { 'User-Agent': 'kube-probe/local', ...Object.fromEntries(httpHeaders.map((header) => [header.name, header.value])) };
       const status = await httpStatus(url, headers, timeoutMs);
       return status >= 200 && status < 400 ? { success: true } : { success: false, message: `HTTP probe failed with statuscode: ${status}` };
     }

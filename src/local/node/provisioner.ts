@@ -75,8 +75,8 @@ export class LocalProvisioner {
   private onClaim(claim: V1PersistentVolumeClaim): void {
     const storageClass = this.classOf(claim);
     if (!storageClass || claim.metadata?.deletionTimestamp) return;
-    if (!claim.spec?.volumeName && (claim.status?.phase ?? 'Pending') === 'Pending') this.once(`claim/${claim.metadata?.uid}`, () => this.provision(claim, storageClass));
-    else if (claim.status?.phase === 'Bound' && storageClass.allowVolumeExpansion) this.once(`resize/${claim.metadata?.uid}`, () => this.expand(claim));
+    if (!claim.spec?.volumeName && (claim.status?.phase ?? 'Pending') === 'Pending') this.once(`claim/${claim.metadata?.uid ?? ''}`, () => this.provision(claim, storageClass));
+    else if (claim.status?.phase === 'Bound' && storageClass.allowVolumeExpansion) this.once(`resize/${claim.metadata?.uid ?? ''}`, () => this.expand(claim));
   }
 
   private async provision(claim: V1PersistentVolumeClaim, storageClass: V1StorageClass): Promise<void> {

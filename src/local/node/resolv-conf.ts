@@ -30,7 +30,7 @@ export function resolvConf(pod: V1Pod, dns: ClusterDns): string {
   for (const option of config?.options ?? []) {
     // A pod's option replaces the one of the same name.
     options = options.filter((existing) => existing.split(':')[0] !== option.name);
-    options.push(option.value === undefined ? option.name ?? '' : `${option.name}:${option.value}`);
+    options.push(option.value === undefined ? (option.name ?? '') : `${option.name ?? ''}:${option.value}`);
   }
   return [
     ...nameservers.map((server) => `nameserver ${server}`),

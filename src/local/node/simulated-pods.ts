@@ -17,7 +17,7 @@ export function simulatedStatus(pod: V1Pod, hostIP: string, podIP: string, reaso
     name,
     image,
     imageID: image,
-    containerID: `simulated://${uid}/${name}`,
+    containerID: `simulated://${uid ?? ''}/${name}`,
     state: { running: { startedAt } },
     restartCount: 0,
     started: true,
