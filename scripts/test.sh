@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: on a fresh machine it installs everything the tests need
-# (npm packages, the control-plane binaries, the Atomix images; all but the
+# (npm packages, the control-plane binaries, CoreDNS, the Atomix images; all but the
 # first cached outside the repo), checks generated files and types, then runs the unit,
 # integration (real control plane) and Atomix (real JVMs) suites.
 set -euo pipefail
@@ -19,6 +19,9 @@ bash scripts/install-control-plane.sh >/dev/null
 
 step "install the Atomix images the tests boot (cached after the first build)"
 for image in 3.1.0 3.1.12 bench; do bash scripts/install-atomix.sh "$image" >/dev/null; done
+
+step "install CoreDNS (cached after the first build)"
+bash scripts/install-coredns.sh >/dev/null
 
 step "check that generated files are fresh"
 npx tsx src/cli/main.ts crd | diff -u deploy/crds/atomixcluster_crd.yaml - \

@@ -21,6 +21,7 @@ import { startPodMode, type PodModeChoice } from './node/pod-mode.js';
 import { KubeClient } from '../kube/client.js';
 import { findFreePort } from './ports.js';
 import { install, scriptPath } from './install-script.js';
+import { CORE_DNS_USER, startClusterDns, type ClusterDnsEndpoint, type ClusterDnsOptions } from './cluster-dns.js';
 import { httpGetStatus, waitUntil } from './readiness.js';
 
 export interface ControlPlaneOptions {
@@ -48,6 +49,12 @@ export interface ControlPlaneOptions {
   podCidr?: string;
   /** Receives progress lines. */
   log?: (line: string) => void;
+  /**
+   * Cluster DNS (CoreDNS). Real pods always get it, on the pod network's host address, port 53,
+   * which their resolv.conf names (only `binary` is taken from here). With simulated pods it runs
+   * only when asked, at this address (tests query it on loopback).
+   */
+  dns?: ClusterDnsOptions;
 }
 
 export interface ControlPlaneProcess {
@@ -72,6 +79,8 @@ export interface ControlPlane {
   /** What the nodes do with pods: `real`, or `simulated` (asked for, or the fallback; see podModeReason). */
   podMode: 'real' | 'simulated';
   podModeReason?: string;
+  /** Cluster DNS (CoreDNS): the nameserver of every pod's resolv.conf; undefined without it. */
+  dns: ClusterDnsEndpoint | undefined;
   processes: ControlPlaneProcess[];
   kubeConfig(): KubeConfig;
   kubeConfigForToken(token: string): KubeConfig;
@@ -92,8 +101,8 @@ const controllers = [
   'replicaset-controller',
   'job-controller',
   'disruption-controller',
-  // No endpointslice-controller: nothing here routes traffic to Services (no kube-proxy,
-  // no DNS), and it would write a slice per Service for every pod that comes and goes.
+  // Cluster DNS answers from EndpointSlices: a Service's pods, their hostnames and readiness.
+  'endpointslice-controller',
   'persistentvolume-binder-controller',
   'persistentvolumeclaim-protection-controller',
   'persistentvolume-protection-controller',
@@ -110,7 +119,7 @@ const controllerManagerArgs = [
   '--kube-api-burst=200',
 ];
 
-type Identities = Record<'admin' | 'controllerManager' | 'scheduler' | 'nodeAgent', TokenUser>;
+type Identities = Record<'admin' | 'controllerManager' | 'scheduler' | 'nodeAgent' | 'coreDns', TokenUser>;
 
 /**
  * Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and the
@@ -140,6 +149,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       controllerManager: tokenUser('system:kube-controller-manager', ['system:masters']),
       scheduler: tokenUser('system:kube-scheduler', []),
       nodeAgent: tokenUser('local:node-agent', ['system:masters']),
+      coreDns: tokenUser(CORE_DNS_USER, []),
     };
 
     const etcd = await startEtcd(group, binDir, dir);
@@ -178,6 +188,12 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
     const pods = await startPodMode(options.pods, { dir, images: options.images, podCidr: options.podCidr, log });
     closePods = pods.close;
+    // Real pods' resolv.conf names the pod network's host address, port 53.
+    const dnsOptions = pods.mode.mode === 'real' ? { ...options.dns, address: pods.mode.sandboxes.hostAddress, port: 53 } : options.dns;
+    const dns = dnsOptions
+      ? (await startClusterDns(group, { dir, admin: admin(), kubeConfig: kubeConfigForToken(cluster, identities.coreDns.token, 'coredns'), log }, dnsOptions)).endpoint
+      : undefined;
+    if (dns) log(`cluster DNS (CoreDNS) ready at ${dns.address}:${dns.port} after ${since()}`);
     kubelet = await LocalKubelet.start({
       client: new KubeClient(kubeConfigForToken(cluster, identities.nodeAgent.token, 'node-agent')),
       nodeCount: options.nodes ?? 3,
@@ -200,6 +216,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       nodeNames,
       podMode: pods.mode.mode,
       ...(pods.mode.mode === 'simulated' ? { podModeReason: pods.mode.reason } : {}),
+      dns,
       processes: group.processes.map(({ name, pid, logPath }) => ({ name, pid, logPath })),
       kubeConfig: admin,
       kubeConfigForToken: (token) => kubeConfigForToken(cluster, token),

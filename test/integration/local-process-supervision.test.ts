@@ -12,6 +12,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { installControlPlane, startControlPlane } from '../../src/local/control-plane.js';
 import { waitFor } from '../support/cluster.js';
 import { isAlive, livingChildrenOf, rssMiB } from '../support/processes.js';
+import { findFreePort } from '../../src/local/ports.js';
 
 function canListenOn(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -23,7 +24,8 @@ function canListenOn(port: number): Promise<boolean> {
 
 test('stop() ends every child process and frees the ports', async (t) => {
   const startedAt = Date.now();
-  const controlPlane = await startControlPlane({ nodes: 1, pods: 'simulated' });
+  const controlPlane = await startControlPlane({ nodes: 1, pods: 'simulated', dns: { address: '127.0.0.1', port: await findFreePort() } });
+  assert.ok(controlPlane.processes.some((process) => process.name === 'coredns'), 'cluster DNS runs with the control plane');
   t.diagnostic(`cold start to ready: ${Date.now() - startedAt} ms`);
   const pids = controlPlane.processes.map((process) => process.pid ?? 0);
   t.diagnostic(`RSS: ${controlPlane.processes.map((process) => `${process.name} ${rssMiB(process.pid ?? 0)} MiB`).join(', ')}`);

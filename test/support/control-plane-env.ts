@@ -6,6 +6,7 @@ const names = {
   dir: 'ATOMIX_TEST_CONTROL_PLANE_DIR',
   auditLog: 'ATOMIX_TEST_AUDIT_LOG',
   nodes: 'ATOMIX_TEST_NODES',
+  dns: 'ATOMIX_TEST_DNS',
 } as const;
 
 export interface ControlPlaneEnv {
@@ -14,6 +15,8 @@ export interface ControlPlaneEnv {
   dir: string;
   auditLogPath: string;
   nodeNames: string[];
+  /** Cluster DNS (CoreDNS) on loopback. */
+  dns: { address: string; port: number };
 }
 
 export function controlPlaneEnvOf(controlPlane: ControlPlane): Record<string, string> {
@@ -22,6 +25,7 @@ export function controlPlaneEnvOf(controlPlane: ControlPlane): Record<string, st
     [names.dir]: controlPlane.dir,
     [names.auditLog]: controlPlane.auditLogPath,
     [names.nodes]: controlPlane.nodeNames.join(','),
+    ...(controlPlane.dns ? { [names.dns]: `${controlPlane.dns.address}:${controlPlane.dns.port}` } : {}),
   };
 }
 
@@ -40,5 +44,11 @@ export function controlPlaneEnv(env: NodeJS.ProcessEnv = process.env): ControlPl
     dir: read(names.dir),
     auditLogPath: read(names.auditLog),
     nodeNames: read(names.nodes).split(','),
+    dns: addressAndPort(read(names.dns)),
   };
+}
+
+function addressAndPort(value: string): { address: string; port: number } {
+  const colon = value.lastIndexOf(':');
+  return { address: value.slice(0, colon), port: Number(value.slice(colon + 1)) };
 }

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { startControlPlane } from '../../src/local/control-plane.js';
 import { controlPlaneEnvOf } from './control-plane-env.js';
+import { findFreePort } from '../../src/local/ports.js';
 
 const crdDir = fileURLToPath(new URL('../../deploy/crds/', import.meta.url));
 
@@ -49,7 +50,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const log = (line: string) => console.error(`[control-plane] ${line}`);
-  const controlPlane = await startControlPlane({ crds: loadCrds(), pods: 'simulated', log });
+  // Simulated pods, so cluster DNS on loopback (a free port: no pod's resolv.conf names it).
+  const controlPlane = await startControlPlane({ crds: loadCrds(), pods: 'simulated', log, dns: { address: '127.0.0.1', port: await findFreePort() } });
   const code = await run(command, controlPlaneEnvOf(controlPlane));
   const keepDir = code !== 0;
   await controlPlane.stop({ keepDir });
