@@ -35,6 +35,6 @@ export function runInstallScript(script: string, args: readonly string[], log: (
 /** Runs a script that must succeed and returns what it printed. */
 export async function install(script: string, args: readonly string[], log: (line: string) => void): Promise<string> {
   const result = await runInstallScript(script, args, log);
-  if (result.exitCode !== 0 || !result.output) throw new Error(`${script} ${args.join(' ')} failed with exit code ${result.exitCode}`);
+  if (result.exitCode !== 0 || !result.output) throw new Error(`${script} ${args.join(' ')} failed with exit code ${String(result.exitCode)}`);
   return result.output;
 }

@@ -31,8 +31,9 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (let patch = 0; patch <= 12; patch++) {
     const image = `atomix/atomix:3.1.${patch}`;
-    rows.push(await row(image, () => checkAtomixImage(store, image), store));
-    console.error(`${image}: ${rows.at(-1)?.outcome}`);
+    const result = await row(image, () => checkAtomixImage(store, image), store);
+    rows.push(result);
+    console.error(`${image}: ${result.outcome}`);
   }
   rows.push(await row('atomix/atomix-bench:latest', () => checkBenchImage(store, 'atomix/atomix:3.1.0'), store));
   printTable([

@@ -75,7 +75,7 @@ test('cluster DNS answers SRV and pod A records of a headless Service over a Sta
   assert.deepEqual(srv.map((record) => `${record.name}:${record.port}`).sort(), [0, 1, 2].map((i) => `member-${i}.peers.${domain}:${PORT}`));
 
   for (const pod of pods) {
-    assert.deepEqual(await resolver.resolve4(`${pod.metadata?.name}.peers.${domain}`), [ipOf(pod)]);
+    assert.deepEqual(await resolver.resolve4(`${pod.metadata?.name ?? ''}.peers.${domain}`), [ipOf(pod)]);
   }
   assert.deepEqual((await resolver.resolve4(`peers.${domain}`)).sort(), pods.map(ipOf).sort());
 

@@ -116,5 +116,5 @@ async function installWithScript(image: LocalImage, log: (line: string) => void)
   const result = await runInstallScript(scriptPath('install-atomix.sh'), [image.kind === 'atomix' ? image.version : 'bench'], log);
   if (result.exitCode === 0 && result.output) return { ok: true, dir: result.output };
   const why = result.messages.filter((line) => line.startsWith('install-atomix:')).pop()?.replace(/^install-atomix: /, '');
-  return { ok: false, message: why ?? `scripts/install-atomix.sh failed with exit code ${result.exitCode}: ${result.messages.slice(-5).join(' ')}` };
+  return { ok: false, message: why ?? `scripts/install-atomix.sh failed with exit code ${String(result.exitCode)}: ${result.messages.slice(-5).join(' ')}` };
 }
