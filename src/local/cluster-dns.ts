@@ -6,10 +6,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RbacAuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { statusCodeOf } from '../kube/errors.js';
-import { DEFAULT_RENDER_OPTIONS } from '../render/index.js';
 import { install, scriptPath } from './install-script.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import type { ManagedProcess, ProcessGroup } from './managed-process.js';
+import { CLUSTER_DOMAIN } from './node/pod-mode.js';
 import { findFreePort } from './ports.js';
 import { httpGetStatus, waitUntil } from './readiness.js';
 
@@ -53,7 +53,7 @@ export async function startClusterDns(
   mkdirSync(dir, { recursive: true });
   const kubeconfigPath = join(dir, 'kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfigYaml(context.kubeConfig), { mode: 0o600 });
-  const endpoint = { address: options.address, port: options.port ?? 53, clusterDomain: DEFAULT_RENDER_OPTIONS.clusterDomain };
+  const endpoint = { address: options.address, port: options.port ?? 53, clusterDomain: CLUSTER_DOMAIN };
   const readyPort = await findFreePort();
   const healthPort = await findFreePort();
   const corefilePath = join(dir, 'Corefile');

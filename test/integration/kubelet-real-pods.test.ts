@@ -309,4 +309,22 @@ describe('real pods on the local kubelet', () => {
       timeoutMs: 30_000,
     });
   });
+
+  test('a pod resolves cluster names through cluster DNS: its own record under its subdomain, and a Service', async () => {
+    assert.equal(controlPlane.dns?.port, 53, 'real pods get cluster DNS on port 53, the only one resolv.conf can name');
+    await core.createNamespacedService({
+      namespace,
+      body: { metadata: { name: 'dns-peers' }, spec: { clusterIP: 'None', publishNotReadyAddresses: true, selector: { test: 'resolver' }, ports: [{ port: 5679 }] } },
+    });
+    // Short names, so the lookup goes through resolv.conf's search domains as an application's would.
+    const script = 'for i in $(seq 45); do a=$(getent hosts resolver.dns-peers) && break; sleep 1; done; echo "pod $a"; echo "service $(getent hosts kubernetes)"; sleep 600';
+    await create(shellPod('resolver', script, { spec: { hostname: 'resolver', subdomain: 'dns-peers' } }));
+    const pod = await waitForPod('resolver', 'running', running);
+    const text = await waitForLogs('resolver', /^service /m);
+    const podIP = (pod.status?.podIP ?? '').replace(/\./g, '\\.');
+    assert.match(text, new RegExp(`^pod ${podIP}\\s+resolver\\.dns-peers\\.${namespace}\\.svc\\.cluster\\.local$`, 'm'));
+    assert.match(text, /^service 10\.96\.0\.1\s+kubernetes\.default\.svc\.cluster\.local$/m);
+    await deleteAndWait('resolver', 0);
+    await core.deleteNamespacedService({ name: 'dns-peers', namespace });
+  });
 });

@@ -1,6 +1,7 @@
 // Chooses how the local nodes run pods: real pods need the Linux pod sandbox (root, namespaces)
 // and an image store; where either is missing the nodes fall back to simulated pods, and say so.
 import { join } from 'node:path';
+import { DEFAULT_RENDER_OPTIONS } from '../../render/index.js';
 import { LocalImageStore } from '../images/local-image-store.js';
 import type { ImageStore } from '../images/types.js';
 import { sandboxSupport, startSandboxRuntime } from '../sandbox/runtime.js';
@@ -18,7 +19,8 @@ export interface PodModeOptions {
   log: (line: string) => void;
 }
 
-export const CLUSTER_DOMAIN = 'cluster.local';
+// The domain the operator renders pod addresses and the discovery service name in.
+export const CLUSTER_DOMAIN = DEFAULT_RENDER_OPTIONS.clusterDomain;
 /** Pod CIDRs tried in turn when none is given: several control planes may run on one machine. */
 const POD_NETWORKS = Array.from({ length: 55 }, (_, index) => ({ cidr: `10.${200 + index}.0.0/16`, bridge: `atomixpods${index}` }));
 
