@@ -30,8 +30,6 @@ import type { ContainerExit, ContainerLaunch, ContainerProcess, ExecResult, PodN
 
 export { sandboxSupport } from './processes.js';
 
-export const DEFAULT_POD_CIDR = '10.244.0.0/16';
-
 /** PATH inside a container whose environment sets none, as container runtimes default it. */
 const DEFAULT_CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
