@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startSandboxRuntime } from '../src/local/sandbox/runtime.js';
 import type { ContainerProcess, Sandbox } from '../src/local/sandbox/types.js';
-import { descendantsOf, testPodNetwork } from '../test/support/sandbox.js';
+import { descendantsOf, newProcesses, testPodNetwork } from '../test/support/sandbox.js';
 
 const { values } = parseArgs({ options: { pods: { type: 'string', default: process.env.BENCH_PODS ?? '10' } } });
 const podCount = Number(values.pods);
@@ -40,7 +40,7 @@ function pssMiB(pids: number[]): number {
 const times = { runtime: [] as number[], create: [] as number[], start: [] as number[], exec: [] as number[], stop: [] as number[], destroy: [] as number[], close: [] as number[] };
 const runtime = await timed(times.runtime, () => startSandboxRuntime(testPodNetwork(join(work, 'state'))));
 try {
-  const before = new Set(descendantsOf(process.pid));
+  const before = descendantsOf(process.pid);
   const pods: { sandbox: Sandbox; container: ContainerProcess }[] = [];
   for (let n = 0; n < podCount; n++) {
     const sandbox = await timed(times.create, () =>
@@ -53,7 +53,9 @@ try {
     pods.push({ sandbox, container });
   }
   const mainPids = new Set(pods.map(({ container }) => container.pid));
-  const helpers = descendantsOf(process.pid).filter((pid) => !before.has(pid) && !mainPids.has(pid));
+  const helpers = newProcesses(before, descendantsOf(process.pid))
+    .map(({ pid }) => pid)
+    .filter((pid) => !mainPids.has(pid));
   const helperPss = pssMiB(helpers);
   for (const { sandbox, container } of pods) {
     await timed(times.stop, async () => {

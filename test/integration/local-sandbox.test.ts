@@ -18,7 +18,7 @@ import { sandboxSupport, startSandboxRuntime } from '../../src/local/sandbox/run
 import type { ContainerLaunch, SandboxRuntime, SandboxSpec } from '../../src/local/sandbox/types.js';
 import { waitFor } from '../support/cluster.js';
 import { isAlive } from '../support/processes.js';
-import { descendantsOf, hostMountsBelow, testPodNetwork } from '../support/sandbox.js';
+import { descendantsOf, hostMountsBelow, newProcesses, stillRunning, testPodNetwork, type ProcessIdentity } from '../support/sandbox.js';
 
 const work = mkdtempSync(join(tmpdir(), 'sandbox-test-'));
 const stateDir = join(work, 'state');
@@ -251,7 +251,7 @@ test('exit codes, SIGTERM to the main process, and SIGKILL (137) for one that ig
     assert.ok(isAlive(stubborn.pid), 'SIGTERM is ignored');
     stubborn.signal('SIGKILL');
     assert.deepEqual(await stubborn.exited, { exitCode: 137, signal: 'SIGKILL' });
-    assert.deepEqual(children.filter(isAlive), [], "the container's other processes are gone when exited resolves");
+    assert.deepEqual(stillRunning(children), [], "the container's other processes are gone when exited resolves");
 
     const missing = await sandbox.start(launch('missing', ['no-such-program']));
     assert.equal((await missing.exited).exitCode, 127);
@@ -333,19 +333,19 @@ test('destroy() and close() leave no process, interface, mount, netns entry or s
   const own = await startSandboxRuntime(testPodNetwork(ownState, 1));
   const bridge = testPodNetwork(ownState, 1).bridge;
   assert.equal(await linkExists(bridge), true);
-  const before = new Set(descendantsOf(process.pid));
+  const before = descendantsOf(process.pid);
   const sandbox = await own.createSandbox(podSpec('destroyed'));
   const volume = join(work, 'volume');
   mkdirSync(volume, { recursive: true });
   await sandbox.start(launch('busy', ['sh', '-c', 'sleep 600 & sleep 600'], { mounts: [{ hostPath: volume, containerPath: '/data', readOnly: false }] }));
-  const started = descendantsOf(process.pid).filter((pid) => !before.has(pid));
-  assert.ok(started.length >= 5, `holder, init, main and its children: ${started.join(' ')}`);
+  const started = newProcesses(before, descendantsOf(process.pid));
+  assert.ok(started.length >= 5, `holder, init, main and its children: ${started.map(({ pid }) => pid).join(' ')}`);
   assert.equal(await linkExists(hostVethName(sandbox.ip)), true);
   assert.ok(readdirSync(join(ownState, 'pods')).length === 1);
 
   await sandbox.destroy();
   await sandbox.destroy();
-  assert.deepEqual(started.filter(isAlive), []);
+  assert.deepEqual(stillRunning(started), []);
   assert.equal(await linkExists(hostVethName(sandbox.ip)), false);
   assert.deepEqual(readdirSync(join(ownState, 'pods')), []);
   assert.equal(existsSync(volume), true, 'volumes stay: they are the kubelet’s');
@@ -354,12 +354,27 @@ test('destroy() and close() leave no process, interface, mount, netns entry or s
   await own.close();
   assert.equal(await linkExists(bridge), false);
   assert.equal(existsSync(ownState), false);
-  assert.deepEqual(descendantsOf(process.pid).filter((pid) => !before.has(pid)).filter(isAlive), []);
+  assert.deepEqual(newProcesses(before, descendantsOf(process.pid)), []);
   assert.deepEqual(hostMountsBelow(work), []);
   assert.equal(await netnsNames(), netnsBefore);
 });
 
-async function startOwner(ownerState: string): Promise<{ owner: ReturnType<typeof spawn>; veth: string; bridge: string; processes: number[] }> {
+test('many pods at once: each gets its own address and network, and close() takes them all down', async () => {
+  const busyState = join(work, 'busy-state');
+  const busy = await startSandboxRuntime(testPodNetwork(busyState, 1));
+  const before = descendantsOf(process.pid);
+  const sandboxes = await Promise.all(Array.from({ length: 8 }, (_, index) => busy.createSandbox(podSpec(`many-${String(index)}`))));
+  assert.equal(new Set(sandboxes.map((sandbox) => sandbox.ip)).size, 8);
+  await Promise.all(sandboxes.map((sandbox) => sandbox.start(launch('idle', ['sleep', '600']))));
+  const addresses = await Promise.all(sandboxes.map((sandbox) => sandbox.exec('idle', ['ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0'], { timeoutMs: 20_000 })));
+  assert.deepEqual(addresses.map((result) => /inet (\S+)\//.exec(result.stdout)?.[1]), sandboxes.map((sandbox) => sandbox.ip));
+  await busy.close();
+  assert.deepEqual(newProcesses(before, descendantsOf(process.pid)), []);
+  for (const sandbox of sandboxes) assert.equal(await linkExists(hostVethName(sandbox.ip)), false);
+  assert.equal(existsSync(busyState), false);
+});
+
+async function startOwner(ownerState: string): Promise<{ owner: ReturnType<typeof spawn>; veth: string; bridge: string; processes: ProcessIdentity[] }> {
   const fixture = fileURLToPath(new URL('../support/sandbox-owner-fixture.ts', import.meta.url));
   const owner = spawn(process.execPath, ['--import', 'tsx', fixture, ownerState], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(createInterface({ input: owner.stdout }), 'line')) as [string];
@@ -376,7 +391,7 @@ test('when the owner of a runtime is SIGKILLed, its pods, veths, bridge and stat
   assert.ok(processes.length >= 5);
 
   owner.kill('SIGKILL');
-  await waitFor(async () => processes.every((pid) => !isAlive(pid)) && !(await linkExists(veth)) && !(await linkExists(bridge)) && !existsSync(ownerState), {
+  await waitFor(async () => stillRunning(processes).length === 0 && !(await linkExists(veth)) && !(await linkExists(bridge)) && !existsSync(ownerState), {
     what: 'the dead owner’s processes, veth, bridge and state to go',
     timeoutMs: 20_000,
   });
@@ -388,7 +403,7 @@ test('the next start cleans up after an owner that died with its watchdog', asyn
   const record = JSON.parse(readFileSync(join(ownerState, 'sandbox-runtime.json'), 'utf8')) as { watchdog: { pid: number } };
   process.kill(record.watchdog.pid, 'SIGKILL');
   owner.kill('SIGKILL');
-  await waitFor(() => processes.every((pid) => !isAlive(pid)), { what: 'the dead owner’s pod processes to go', timeoutMs: 20_000 });
+  await waitFor(() => stillRunning(processes).length === 0, { what: 'the dead owner’s pod processes to go', timeoutMs: 20_000 });
   assert.equal(await linkExists(bridge), true, 'without its watchdog, the bridge stays');
   assert.equal(existsSync(ownerState), true);
 

@@ -14,29 +14,58 @@ export function testPodNetwork(stateDir: string, which: 0 | 1 = 0, pid = process
   return { cidr: `${testSubnet(pid)}.${String(which * 128)}/25`, bridge: `sbt${String(pid)}${'ab'[which] ?? ''}`, stateDir };
 }
 
-/** Every process below pid (Linux /proc). */
-export function descendantsOf(pid: number): number[] {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
+/** A process as the kernel knows it: on a busy machine a pid is soon reused, its start time is not. */
+export interface ProcessIdentity {
+  pid: number;
+  startTime: string;
+}
+
+interface ProcessStat extends ProcessIdentity {
+  ppid: number;
+  state: string;
+}
+
+function processStat(pid: number): ProcessStat | undefined {
+  try {
+    const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { pid, state: fields[0] ?? '', ppid: Number(fields[1]), startTime: fields[19] ?? '' };
+  } catch {
+    return undefined;
   }
-  const found: number[] = [];
+}
+
+/** Every living process below pid (Linux /proc). */
+export function descendantsOf(pid: number): ProcessIdentity[] {
+  const all = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map((entry) => processStat(Number(entry)))
+    .filter((stat): stat is ProcessStat => stat !== undefined && stat.state !== 'Z');
+  const found: ProcessIdentity[] = [];
   const visit = (parent: number) => {
-    for (const [child, ppid] of parents) {
-      if (ppid === parent) {
-        found.push(child);
-        visit(child);
+    for (const stat of all) {
+      if (stat.ppid === parent) {
+        found.push({ pid: stat.pid, startTime: stat.startTime });
+        visit(stat.pid);
       }
     }
   };
   visit(pid);
   return found;
+}
+
+/** Those of the processes that still run (not a zombie, and not another process under a reused pid). */
+export function stillRunning(processes: ProcessIdentity[]): ProcessIdentity[] {
+  return processes.filter((process) => {
+    const stat = processStat(process.pid);
+    return stat !== undefined && stat.state !== 'Z' && stat.startTime === process.startTime;
+  });
+}
+
+/** The processes in `now` that are not in `before`. */
+export function newProcesses(before: ProcessIdentity[], now: ProcessIdentity[]): ProcessIdentity[] {
+  const known = new Set(before.map(({ pid, startTime }) => `${String(pid)}/${startTime}`));
+  return now.filter(({ pid, startTime }) => !known.has(`${String(pid)}/${startTime}`));
 }
 
 /** Mount points of this (the host's) mount namespace below a path. */

@@ -31,9 +31,11 @@ export async function sandboxSupport(): Promise<SandboxSupport> {
   if (!/\toverlay$/m.test(readFileSync('/proc/filesystems', 'utf8'))) return { ok: false, reason: 'pod sandboxes need the overlay filesystem (modprobe overlay)' };
   const tools = Object.fromEntries(found) as SandboxTools;
   try {
-    await run(tools.unshare, ['--net', '--mount', '--uts', '--ipc', '--pid', '--fork', '--root=/', '--wd=/', '--', tools.sh, '-c', 'exit 0']);
+    // Every kind of namespace, a veth pair and a bridge, tried in a throwaway network namespace.
+    const probe = ['link add sandbox-probe0 type veth peer name sandbox-probe1', 'link add sandbox-probe2 type bridge'].join('\n');
+    await run(tools.unshare, ['--net', '--mount', '--uts', '--ipc', '--pid', '--fork', '--root=/', '--wd=/', '--', tools.ip, '-batch', '-'], probe);
   } catch (error) {
-    return { ok: false, reason: `cannot create namespaces here: ${String(error)}` };
+    return { ok: false, reason: `cannot create namespaces, veth pairs or bridges here: ${String(error)}` };
   }
   return { ok: true, tools };
 }
