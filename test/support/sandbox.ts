@@ -2,6 +2,7 @@
 // from its pid, so that several test runs and a `local` (10.200.0.0/16 and up) can run at once.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { PodNetworkOptions } from '../../src/local/sandbox/types.js';
+import { procStat, type ProcStat } from './processes.js';
 
 /** A /24 in 10.100.0.0–10.199.255.255, below the local control plane's pod networks. */
 function testSubnet(pid: number): string {
@@ -20,27 +21,12 @@ export interface ProcessIdentity {
   startTime: string;
 }
 
-interface ProcessStat extends ProcessIdentity {
-  ppid: number;
-  state: string;
-}
-
-function processStat(pid: number): ProcessStat | undefined {
-  try {
-    const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { pid, state: fields[0] ?? '', ppid: Number(fields[1]), startTime: fields[19] ?? '' };
-  } catch {
-    return undefined;
-  }
-}
-
 /** Every living process below pid (Linux /proc). */
 export function descendantsOf(pid: number): ProcessIdentity[] {
   const all = readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
-    .map((entry) => processStat(Number(entry)))
-    .filter((stat): stat is ProcessStat => stat !== undefined && stat.state !== 'Z');
+    .map((entry) => procStat(Number(entry)))
+    .filter((stat): stat is ProcStat => stat !== undefined && stat.state !== 'Z');
   const found: ProcessIdentity[] = [];
   const visit = (parent: number) => {
     for (const stat of all) {
@@ -57,7 +43,7 @@ export function descendantsOf(pid: number): ProcessIdentity[] {
 /** Those of the processes that still run (not a zombie, and not another process under a reused pid). */
 export function stillRunning(processes: ProcessIdentity[]): ProcessIdentity[] {
   return processes.filter((process) => {
-    const stat = processStat(process.pid);
+    const stat = procStat(process.pid);
     return stat !== undefined && stat.state !== 'Z' && stat.startTime === process.startTime;
   });
 }
