@@ -265,7 +265,7 @@ export class ContainerRunner {
   }
 }
 
-export function containerID(podUid: string, name: string, restartCount: number): string {
+function containerID(podUid: string, name: string, restartCount: number): string {
   return `local://${podUid}/${name}/${restartCount}`;
 }
 

@@ -31,7 +31,7 @@ export type EnvResolution =
   | { ok: false; reason: 'CreateContainerConfigError'; message: string };
 
 /** A container that cannot be configured: reported as CreateContainerConfigError, retried on the next sync. */
-export class ContainerConfigError extends Error {}
+class ContainerConfigError extends Error {}
 
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 

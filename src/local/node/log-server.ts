@@ -5,7 +5,6 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { ContainerLogs } from './pod-worker.js';
 
 export interface LogServerTls {
@@ -17,7 +16,7 @@ export interface LogServerTls {
 /** Finds a container's log files: undefined when there is no such pod or container on this node. */
 export type LogLookup = (namespace: string, pod: string, container: string) => ContainerLogs | undefined;
 
-export interface LogQuery {
+interface LogQuery {
   follow: boolean;
   previous: boolean;
   timestamps: boolean;
@@ -38,10 +37,6 @@ export async function startLogServer(port: number, tls: LogServerTls, lookup: Lo
     server.listen(port, '127.0.0.1', () => resolve());
   });
   return server;
-}
-
-export function serverPort(server: Server): number {
-  return (server.address() as AddressInfo).port;
 }
 
 async function serve(request: IncomingMessage, response: ServerResponse, lookup: LogLookup): Promise<void> {
@@ -123,7 +118,7 @@ class LogOutput {
   }
 }
 
-export function parseCriLine(line: string): { time: string; stream: string; partial: boolean; text: string } | undefined {
+function parseCriLine(line: string): { time: string; stream: string; partial: boolean; text: string } | undefined {
   const match = /^(\S+) (stdout|stderr) ([FP]) ?(.*)$/.exec(line);
   if (!match) return undefined;
   return { time: match[1] ?? '', stream: match[2] ?? '', partial: match[3] === 'P', text: match[4] ?? '' };

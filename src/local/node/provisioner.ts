@@ -11,9 +11,9 @@ import type { Informer } from '../../kube/informer.js';
 import { compareQuantities, parseQuantity } from '../../kube/quantity.js';
 import { objectPath, collectionPath, resources } from '../../kube/resources.js';
 
-export const PROVISIONER = 'local.atomix.io/directory';
+const PROVISIONER = 'local.atomix.io/directory';
 /** Marks the PersistentVolumes provisioned here, with the uid of their claim. */
-export const PROVISIONED_FOR_CLAIM_LABEL = 'local.atomix.io/provisioned-for-claim';
+const PROVISIONED_FOR_CLAIM_LABEL = 'local.atomix.io/provisioned-for-claim';
 const PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by';
 const DEFAULT_CLASS = 'storageclass.kubernetes.io/is-default-class';
 
@@ -22,7 +22,7 @@ const DEFAULT_CLASS = 'storageclass.kubernetes.io/is-default-class';
  * control-plane.ts), so nothing would pick a node for WaitForFirstConsumer; every node is
  * this machine anyway.
  */
-export const STORAGE_CLASSES: V1StorageClass[] = [
+const STORAGE_CLASSES: V1StorageClass[] = [
   storageClass('standard', true),
   // The seed's class: the README example names it.
   storageClass('fast-disks', false),

@@ -25,7 +25,7 @@ export interface VolumeSources {
 }
 
 /** A volume that cannot be set up yet (missing ConfigMap, unbound claim, …): the pod waits in ContainerCreating. */
-export class VolumeError extends Error {}
+class VolumeError extends Error {}
 
 const DEFAULT_MODE = 0o644;
 
