@@ -229,6 +229,8 @@ export class ContainerRunner {
 
   private onProbe(kind: ProbeKind, success: boolean, message: string | undefined): void {
     if (this.phase !== 'running') return;
+    const after = `${((Date.now() - this.runningSince) / 1000).toFixed(1)} s after its start`;
+    this.host.log(`container ${this.spec.name} of pod ${podName(this.host.pod())}: ${kind} probe ${success ? 'succeeded' : 'failed'} ${after}`);
     if (kind === 'readiness') {
       this.readinessOk = success;
       this.host.changed();
