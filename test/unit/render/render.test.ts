@@ -1,19 +1,40 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderCluster, type KubeObject } from '../../../src/render/index.js';
+import { isKind, renderCluster, type KubeObject } from '../../../src/render/index.js';
+import type { AtomixConfig, RaftGroupConfig } from '../../../src/render/atomix-config.js';
+import type { AtomixCluster, PartitionGroupSpec } from '../../../src/api/schema.js';
 import { toYamlDocuments } from '../../../src/render/yaml.js';
 import { exampleCluster } from '../../support/manifests.js';
 
-type Json = Record<string, any>;
+/**
+ * A rendered object read as if every optional field were set: a test reads what the
+ * renderer must set, and a field it did not set fails that test's assertion.
+ */
+type Rendered<T> = T extends readonly (infer E)[] ? Rendered<E>[] : T extends object ? { [K in keyof T]-?: Rendered<NonNullable<T[K]>> } : T;
+type Kind = KubeObject['kind'];
+type RenderedKind<K extends Kind> = Rendered<Extract<KubeObject, { kind: K }>>;
+type StatefulSet = RenderedKind<'StatefulSet'>;
 
-const find = (objects: KubeObject[], kind: string, name: string): Json => {
+const find = <K extends Kind>(objects: KubeObject[], kind: K, name: string): RenderedKind<K> => {
   const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
   assert.ok(found, `${kind} ${name} is rendered`);
-  return found as Json;
+  return found as RenderedKind<K>;
+};
+const first = <T>(list: readonly T[]): T => {
+  assert.ok(list.length > 0, 'the list has an element');
+  return list[0] as T;
 };
 const inventory = (objects: KubeObject[]) => objects.map((o) => `${o.kind}/${o.metadata.name}`);
-const atomixConfig = (objects: KubeObject[], configMap: string) => JSON.parse(find(objects, 'ConfigMap', configMap).data['atomix.conf']);
-const container = (sts: Json) => sts.spec.template.spec.containers[0];
+const atomixConfig = (objects: KubeObject[], configMap: string) =>
+  JSON.parse(find(objects, 'ConfigMap', configMap).data['atomix.conf'] ?? '') as AtomixConfig;
+const raftGroup = (config: AtomixConfig, name: string): RaftGroupConfig => {
+  const group = config.partitionGroups?.[name];
+  assert.equal(group?.type, 'raft', `${name} is a Raft group`);
+  return group;
+};
+/** The README example's one partition group (raft), to change in place. */
+const exampleGroup = (cluster: AtomixCluster): PartitionGroupSpec => first(cluster.spec.partitionGroups ?? []);
+const container = (sts: { spec: { template: { spec: StatefulSet['spec']['template']['spec'] } } }) => first(sts.spec.template.spec.containers);
 const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
   Object.entries(selector).every(([key, value]) => labels[key] === value);
 
@@ -77,7 +98,7 @@ describe('the README example', () => {
       '--http-port', '5678',
     ]);
     assert.deepEqual(
-      atomix.env.map((e: Json) => [e.name, e.valueFrom.fieldRef.fieldPath]),
+      atomix.env.map((e) => [e.name, e.valueFrom.fieldRef.fieldPath]),
       [['POD_NAME', 'metadata.name'], ['POD_NAMESPACE', 'metadata.namespace'], ['NODE_NAME', 'spec.nodeName']],
     );
     assert.equal(sts.spec.template.spec.initContainers, undefined);
@@ -85,7 +106,7 @@ describe('the README example', () => {
 
   test('probes: started and ready on REST /v1/status, alive on the messaging port', () => {
     const atomix = container(find(objects, 'StatefulSet', 'example-atomixcluster-raft'));
-    assert.deepEqual(atomix.ports.map((p: Json) => [p.name, p.containerPort, p.protocol]), [
+    assert.deepEqual(atomix.ports.map((p) => [p.name, p.containerPort, p.protocol]), [
       ['http', 5678, 'TCP'],
       ['node', 5679, 'TCP'],
       ['gossip', 5679, 'UDP'],
@@ -98,7 +119,7 @@ describe('the README example', () => {
 
   test('persistent groups get a data volume claim from storage, kept when the group goes', () => {
     const sts = find(objects, 'StatefulSet', 'example-atomixcluster-raft');
-    assert.deepEqual(sts.spec.volumeClaimTemplates[0].spec, {
+    assert.deepEqual(first(sts.spec.volumeClaimTemplates).spec, {
       accessModes: ['ReadWriteOnce'],
       resources: { requests: { storage: '2G' } },
       storageClassName: 'fast-disks',
@@ -173,16 +194,16 @@ describe('the README example', () => {
 
 describe('selectors select exactly the intended pods', () => {
   const objects = renderCluster(exampleCluster('atomixcluster_cr_bench.yaml'));
-  const statefulSets = objects.filter((o) => o.kind === 'StatefulSet') as Json[];
+  const statefulSets = objects.filter(isKind('StatefulSet')) as StatefulSet[];
   const podsSelectedBy = (selector: Record<string, string>) =>
     statefulSets.filter((sts) => matches(selector, sts.spec.template.metadata.labels)).map((sts) => sts.metadata.name).sort();
 
   test('each StatefulSet, its PDB and its anti-affinity select only its own pods', () => {
     for (const sts of statefulSets) {
       assert.deepEqual(podsSelectedBy(sts.spec.selector.matchLabels), [sts.metadata.name]);
-      const term = sts.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm;
+      const term = first(sts.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).podAffinityTerm;
       assert.deepEqual(podsSelectedBy(term.labelSelector.matchLabels), [sts.metadata.name]);
-      const pdb = objects.find((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === sts.metadata.name) as Json | undefined;
+      const pdb = objects.filter(isKind('PodDisruptionBudget')).find((o) => o.metadata.name === sts.metadata.name) as RenderedKind<'PodDisruptionBudget'> | undefined;
       if (pdb) assert.deepEqual(podsSelectedBy(pdb.spec.selector.matchLabels), [sts.metadata.name]);
     }
   });
@@ -229,14 +250,14 @@ describe('partition group types', () => {
         compaction: { size: '1G' },
       },
     });
-    assert.equal(find(objects, 'StatefulSet', 'example-atomixcluster-log').spec.volumeClaimTemplates[0].spec.storageClassName, 'fast-disks');
+    assert.equal(first(find(objects, 'StatefulSet', 'example-atomixcluster-log').spec.volumeClaimTemplates).spec.storageClassName, 'fast-disks');
   });
 
   test('the raft patch adds a second Raft group with its own StatefulSet and service', () => {
     const objects = renderCluster(exampleCluster('atomixcluster_cr_raft.yaml'));
     assert.ok(find(objects, 'StatefulSet', 'example-atomixcluster-consensus'));
     assert.ok(find(objects, 'Service', 'example-atomixcluster-consensus'));
-    assert.deepEqual(atomixConfig(objects, 'example-atomixcluster-consensus-config').partitionGroups.consensus.members, [
+    assert.deepEqual(raftGroup(atomixConfig(objects, 'example-atomixcluster-consensus-config'), 'consensus').members, [
       'example-atomixcluster-consensus-0',
       'example-atomixcluster-consensus-1',
       'example-atomixcluster-consensus-2',
@@ -245,16 +266,18 @@ describe('partition group types', () => {
 
   test('partitions default to the group size and partitionSize never exceeds it', () => {
     const cluster = exampleCluster();
-    cluster.spec.partitionGroups = [{ name: 'small', size: 2, raft: { ...cluster.spec.partitionGroups![0]!.raft!, partitionSize: 3 } }];
+    const { raft } = exampleGroup(cluster);
+    assert.ok(raft);
+    cluster.spec.partitionGroups = [{ name: 'small', size: 2, raft: { ...raft, partitionSize: 3 } }];
     const config = atomixConfig(renderCluster(cluster), 'example-atomixcluster-small-config');
-    assert.equal(config.partitionGroups.small.partitions, 2);
-    assert.equal(config.partitionGroups.small.partitionSize, 2);
+    assert.equal(raftGroup(config, 'small').partitions, 2);
+    assert.equal(raftGroup(config, 'small').partitionSize, 2);
   });
 
   test('env and resources are passed through after the identity variables', () => {
     const cluster = exampleCluster();
-    cluster.spec.partitionGroups![0]!.env = [{ name: 'JAVA_OPTS', value: '-Xmx1G' }];
-    cluster.spec.partitionGroups![0]!.resources = { requests: { memory: '1Gi', cpu: '500m' } };
+    exampleGroup(cluster).env = [{ name: 'JAVA_OPTS', value: '-Xmx1G' }];
+    exampleGroup(cluster).resources = { requests: { memory: '1Gi', cpu: '500m' } };
     const atomix = container(find(renderCluster(cluster), 'StatefulSet', 'example-atomixcluster-raft'));
     assert.deepEqual(atomix.env.at(-1), { name: 'JAVA_OPTS', value: '-Xmx1G' });
     assert.deepEqual(atomix.resources, { requests: { memory: '1Gi', cpu: '500m' } });
@@ -264,7 +287,7 @@ describe('partition group types', () => {
     const hash = (objects: KubeObject[]) =>
       find(objects, 'StatefulSet', 'example-atomixcluster-raft').spec.template.metadata.annotations['agent.atomix.io/config-hash'];
     const resized = exampleCluster();
-    resized.spec.partitionGroups![0]!.size = 5;
+    exampleGroup(resized).size = 5;
     assert.notEqual(hash(renderCluster(resized)), hash(renderCluster(exampleCluster())));
   });
 });
@@ -288,7 +311,7 @@ describe('the benchmark', () => {
 
   test('an Ingress routes the bench REST API to the coordinator', () => {
     const ingress = find(objects, 'Ingress', 'example-atomixcluster-bench');
-    const path = ingress.spec.rules[0].http.paths[0];
+    const path = first(first(ingress.spec.rules).http.paths);
     assert.equal(path.path, '/v1/bench');
     assert.deepEqual(path.backend.service, { name: 'example-atomixcluster-bench-coordinator', port: { number: 5678 } });
     const service = find(objects, 'Service', 'example-atomixcluster-bench-coordinator');
