@@ -29,11 +29,13 @@ export default tseslint.config(
       // @kubernetes/client-node declares its API types as classes, but they are
       // imported as types only (the run path must not load client-node) and the
       // API's JSON is plain objects: constructing the classes is what must not happen.
+      // (Spreading such a value is marked where it happens: no-misused-spread's allow
+      // list does not match client-node's optional class-typed fields.)
       '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',
-      '@typescript-eslint/no-misused-spread': [
-        'error',
-        { allow: [{ from: 'package', package: '@kubernetes/client-node', name: ['V1ObjectMeta', 'V1OwnerReference', 'V1ManagedFieldsEntry'] }] },
-      ],
+      // An async function without await is how a fake or callback here turns a throw
+      // into a rejection and meets a Promise-returning interface; dropping `async`
+      // would make it throw synchronously instead.
+      '@typescript-eslint/require-await': 'off',
       // `_name` marks a destructured field dropped on purpose (rest-omit).
       '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^_', argsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },

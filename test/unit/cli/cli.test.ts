@@ -13,7 +13,7 @@ describe('atomix-operator render', () => {
   test('prints every object of the README example as multi-document YAML', () => {
     const result = cli(['render', '-f', 'deploy/crds/atomixcluster_cr.yaml']);
     assert.equal(result.status, 0, result.stderr);
-    const kinds = parseAllDocuments(result.stdout).map((d) => `${d.get('kind')}/${(d.toJS() as { metadata: { name: string } }).metadata.name}`);
+    const kinds = parseAllDocuments(result.stdout).map((d) => `${String(d.get('kind'))}/${(d.toJS() as { metadata: { name: string } }).metadata.name}`);
     assert.equal(kinds.length, 8);
     assert.ok(kinds.includes('StatefulSet/example-atomixcluster-raft'));
   });

@@ -25,20 +25,28 @@ let baseUrl = '';
 
 function route(request: http.IncomingMessage, body: string, response: http.ServerResponse): void {
   const url = new URL(request.url ?? '/', 'http://x');
-  const json = (status: number, value: unknown) => {
+  const json = (status: number, value: unknown): void => {
     response.writeHead(status, { 'Content-Type': 'application/json' });
     response.end(JSON.stringify(value));
   };
   if (url.pathname === '/apis/policy/v1') {
-    return json(200, {
+    json(200, {
       kind: 'APIResourceList',
       groupVersion: 'policy/v1',
       resources: [{ name: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', namespaced: true, singularName: '', verbs: [] }],
     });
+    return;
   }
-  if (request.method === 'PATCH') return json(200, { ...JSON.parse(body), metadata: { ...JSON.parse(body).metadata, resourceVersion: '7' } });
+  if (request.method === 'PATCH') {
+    const patched = JSON.parse(body) as { metadata?: object };
+    json(200, { ...patched, metadata: { ...patched.metadata, resourceVersion: '7' } });
+    return;
+  }
   if (url.pathname === '/api/v1/namespaces/ns/configmaps' && url.searchParams.get('watch') === 'true') {
-    if (url.searchParams.get('resourceVersion') === 'gone') return json(410, { kind: 'Status', code: 410, reason: 'Expired', message: 'too old' });
+    if (url.searchParams.get('resourceVersion') === 'gone') {
+      json(410, { kind: 'Status', code: 410, reason: 'Expired', message: 'too old' });
+      return;
+    }
     response.writeHead(200, { 'Content-Type': 'application/json' });
     const events = [
       JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'a', resourceVersion: '2' } } }),
@@ -50,15 +58,16 @@ function route(request: http.IncomingMessage, body: string, response: http.Serve
     return;
   }
   if (url.pathname === '/api/v1/namespaces/ns/configmaps') {
-    return json(200, { kind: 'ConfigMapList', metadata: { resourceVersion: '1' }, items: [{ metadata: { name: 'a' } }] });
+    json(200, { kind: 'ConfigMapList', metadata: { resourceVersion: '1' }, items: [{ metadata: { name: 'a' } }] });
+    return;
   }
-  return json(404, { kind: 'Status', code: 404, reason: 'NotFound', message: `${url.pathname} not found` });
+  json(404, { kind: 'Status', code: 404, reason: 'NotFound', message: `${url.pathname} not found` });
 }
 
 before(async () => {
   server = http.createServer((request, response) => {
     let body = '';
-    request.on('data', (chunk) => (body += chunk));
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
       seen.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body });
       route(request, body, response);
@@ -89,12 +98,13 @@ test('server-side apply is one raw PATCH with the apply content type, authentica
   assert.equal(result.applied, true);
   assert.equal(result.object.metadata?.resourceVersion, '7');
   assert.equal(seen.length, 1);
-  const patch = seen[0]!;
+  const patch = seen[0];
+  assert.ok(patch);
   assert.equal(patch.method, 'PATCH');
   assert.equal(patch.headers['content-type'], PatchStrategy.ServerSideApply);
   assert.equal(patch.headers.authorization, 'Bearer secret-token');
   assert.equal(patch.url, '/apis/policy/v1/namespaces/ns/poddisruptionbudgets/p?fieldManager=atomix-operator&force=true');
-  assert.deepEqual(JSON.parse(patch.body).spec, { maxUnavailable: 1, notInTheModels: true }, 'fields no typed model knows are sent');
+  assert.deepEqual((JSON.parse(patch.body) as { spec?: unknown }).spec, { maxUnavailable: 1, notInTheModels: true }, 'fields no typed model knows are sent');
   assert.equal(client.requests.writes(), 1);
   client.close();
 });
@@ -143,7 +153,7 @@ test('raw requests parse JSON and map error statuses to KubeApiError', async () 
   assert.equal(list.items?.length, 1);
   const listed = seen.at(-1);
   assert.equal(listed?.url, '/api/v1/namespaces/ns/configmaps?limit=500', 'undefined and empty parameters are left out');
-  assert.equal(listed?.headers.authorization, 'Bearer secret-token');
+  assert.equal(listed.headers.authorization, 'Bearer secret-token');
   await assert.rejects(client.request({ method: 'GET', path: '/api/v1/namespaces/ns/secrets/x' }), (error: unknown) => {
     assert.ok(error instanceof KubeApiError);
     assert.equal(error.statusCode, 404);

@@ -13,10 +13,10 @@ function setup(options: { failures?: number; dedupeWindowMs?: number; maxTracked
   const errors: unknown[] = [];
   let failuresLeft = options.failures ?? 0;
   const client = {
-    request: async <T>(request: RawRequest): Promise<T> => {
+    request: <T>(request: RawRequest): Promise<T> => {
       requests.push(request);
-      if (failuresLeft-- > 0) throw new Error('forbidden');
-      return {} as T;
+      if (failuresLeft-- > 0) return Promise.reject(new Error('forbidden'));
+      return Promise.resolve({} as T);
     },
   };
   const recorder = new EventRecorder({
@@ -37,8 +37,8 @@ test('writes an events.k8s.io/v1 Event about the object', async () => {
   assert.equal(requests.length, 1);
   const request = requests[0];
   assert.equal(request?.method, 'POST');
-  assert.equal(request?.path, '/apis/events.k8s.io/v1/namespaces/ns/events');
-  const body = request?.body as Record<string, any>;
+  assert.equal(request.path, '/apis/events.k8s.io/v1/namespaces/ns/events');
+  const body = request.body as Record<string, string> & { metadata: { name: string } };
   assert.match(body.metadata.name, /^demo\.[0-9a-f]+$/);
   assert.equal(body.eventTime, '2025-01-02T03:04:05.678000Z');
   assert.deepEqual(

@@ -9,7 +9,7 @@ import type { ListWatchTransport, ObjectList, QueryParams, WatchEvent } from '..
 interface OpenWatch {
   namespace: string | undefined;
   onEvent: (event: WatchEvent) => void;
-  end: (error?: unknown) => void;
+  end: (error?: Error) => void;
 }
 
 export interface Call {
@@ -42,6 +42,7 @@ export class FakeListWatch implements ListWatchTransport {
     const object: KubernetesObject = {
       ...extra,
       metadata: {
+        // eslint-disable-next-line @typescript-eslint/no-misused-spread -- plain JSON that client-node types as a class
         ...extra.metadata,
         name,
         namespace,
@@ -59,6 +60,7 @@ export class FakeListWatch implements ListWatchTransport {
     const existing = this.objects.get(key);
     if (!existing) throw new Error(`no ${key}`);
     this.objects.delete(key);
+    // eslint-disable-next-line @typescript-eslint/no-misused-spread -- plain JSON that client-node types as a class
     const object = { ...existing, metadata: { ...existing.metadata, resourceVersion: String(++this.resourceVersion) } };
     this.record({ type: 'DELETED', object });
   }
@@ -80,7 +82,7 @@ export class FakeListWatch implements ListWatchTransport {
   }
 
   /** Fails every open watch (connection reset). */
-  breakWatches(error: unknown = new Error('ECONNRESET')): void {
+  breakWatches(error: Error = new Error('ECONNRESET')): void {
     for (const watch of [...this.open]) watch.end(error);
   }
 
@@ -88,7 +90,7 @@ export class FakeListWatch implements ListWatchTransport {
     this.listCalls.push({ path, query });
     if (signal.aborted) throw new Error('aborted');
     if (this.hangLists) {
-      await new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+      await new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason))), { once: true }));
     }
     if (this.listFailures.length > 0) throw this.listFailures.shift();
     const namespace = namespaceOf(path);
@@ -109,7 +111,8 @@ export class FakeListWatch implements ListWatchTransport {
     return new Promise<void>((resolve, reject) => {
       if (from < this.compactedThrough) {
         onEvent({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version' } as KubernetesObject });
-        return resolve();
+        resolve();
+        return;
       }
       const watch: OpenWatch = {
         namespace,

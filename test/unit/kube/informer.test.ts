@@ -33,10 +33,10 @@ function setup(options: Partial<InformerOptions<KubernetesObject>> = {}) {
     ...options,
   });
   const describe = (object: KubernetesObject) =>
-    `${object.metadata?.namespace}/${object.metadata?.name}@${object.metadata?.resourceVersion}`;
+    `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}@${object.metadata?.resourceVersion ?? ''}`;
   informer.addHandler({
     onAdd: (object) => changes.push(`add ${describe(object)}`),
-    onUpdate: (previous, current) => changes.push(`update ${describe(previous)} -> ${current.metadata?.resourceVersion}`),
+    onUpdate: (previous, current) => changes.push(`update ${describe(previous)} -> ${current.metadata?.resourceVersion ?? ''}`),
     onDelete: (object) => changes.push(`delete ${describe(object)}`),
   });
   const takeChanges = () => changes.splice(0);
@@ -55,7 +55,7 @@ test('lists, caches without managedFields, fills apiVersion/kind, then watches f
   const cached = informer.store.get('ns', 'a');
   assert.equal(cached?.metadata?.managedFields, undefined);
   assert.equal(cached?.apiVersion, 'v1');
-  assert.equal(cached?.kind, 'ConfigMap');
+  assert.equal(cached.kind, 'ConfigMap');
   assert.deepEqual((cached as { data?: unknown }).data, { k: 'v' });
   assert.deepEqual(server.watchCalls[0], {
     path: '/api/v1/configmaps',
@@ -254,7 +254,7 @@ test('lists are paged and the selectors are passed to list and watch', async () 
   assert.deepEqual(server.listCalls.map((call) => call.query.continue), [undefined, '2', '4']);
   assert.ok(server.listCalls.every((call) => call.query.labelSelector === 'app=atomix' && call.query.limit === 2));
   assert.equal(server.watchCalls[0]?.query.labelSelector, 'app=atomix');
-  assert.equal(server.watchCalls[0]?.query.fieldSelector, 'metadata.name!=x');
+  assert.equal(server.watchCalls[0].query.fieldSelector, 'metadata.name!=x');
   await informer.stop();
 });
 

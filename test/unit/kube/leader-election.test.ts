@@ -102,7 +102,7 @@ test('a candidate waits while the lease is held, and takes it at once when the l
   await acquiringB;
   assert.equal(bLeads, true);
   assert.equal(store.lease?.spec?.holderIdentity, 'b');
-  assert.equal(store.lease?.spec?.leaseTransitions, 1);
+  assert.equal(store.lease.spec.leaseTransitions, 1);
   assert.deepEqual(leadersSeenByB, ['a', 'b']);
 });
 

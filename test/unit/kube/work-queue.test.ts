@@ -8,8 +8,8 @@ function newQueue(clock = new ManualClock()): { queue: WorkQueue; clock: ManualC
 }
 
 /** Resolves whatever `get` returns, or 'pending' if it has not resolved after promises settle. */
-async function poll(pending: Promise<string | undefined>): Promise<string | undefined | 'pending'> {
-  let value: string | undefined | 'pending' = 'pending';
+async function poll(pending: Promise<string | undefined>): Promise<string | undefined> {
+  let value: string | undefined = 'pending';
   void pending.then((key) => (value = key));
   await settle();
   return value;

@@ -158,6 +158,8 @@ test('an already aborted signal returns without reconciling', async () => {
   const queue = new WorkQueue({ clock: new ManualClock() });
   queue.add('k');
   let calls = 0;
-  await runWorkers(queue, 2, async () => void calls++, { signal: AbortSignal.abort() });
+  await runWorkers(queue, 2, async () => {
+    calls++;
+  }, { signal: AbortSignal.abort() });
   assert.equal(calls, 0);
 });
