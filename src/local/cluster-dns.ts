@@ -74,7 +74,7 @@ export async function startClusterDns(
  * records from the EndpointSlices of their headless Service, which is what Atomix's DNS
  * discovery follows. Reverse zones fall through for addresses that are not the cluster's.
  */
-export function corefile(endpoint: ClusterDnsEndpoint, local: { kubeconfigPath: string; readyPort: number; healthPort: number }): string {
+function corefile(endpoint: ClusterDnsEndpoint, local: { kubeconfigPath: string; readyPort: number; healthPort: number }): string {
   return `.:${endpoint.port} {
     bind ${endpoint.address}
     ready 127.0.0.1:${local.readyPort}

@@ -11,7 +11,7 @@ import type { ImageResolution, ImageRuntime, ImageStore } from './types.js';
 
 export type LocalImage = { kind: 'atomix'; version: string } | { kind: 'atomix-bench' };
 
-export type InstallOutcome = { ok: true; dir: string } | { ok: false; message: string };
+type InstallOutcome = { ok: true; dir: string } | { ok: false; message: string };
 
 /** Builds an image's directory, or finds it in the cache. */
 export type ImageInstaller = (image: LocalImage, log: (line: string) => void) => Promise<InstallOutcome>;
@@ -83,7 +83,7 @@ export class LocalImageStore implements ImageStore {
 }
 
 /** The local image a reference names, or why there is none. */
-export function localImageOf(reference: ImageReference): LocalImage | string {
+function localImageOf(reference: ImageReference): LocalImage | string {
   const name = shortRepository(reference);
   const tag = reference.tag;
   // A digest names bytes of a registry this machine cannot reach; the tag says what to build.
