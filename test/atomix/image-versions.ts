@@ -2,6 +2,7 @@
 // boots each image that builds with its own entrypoint (one node; the bench node joins a 3.1.0
 // node), and prints a table. Exits 1 when an image that builds does not boot.
 import { LocalImageStore } from '../../src/local/images/local-image-store.js';
+import { printTable } from '../support/table.js';
 import { checkAtomixImage, checkBenchImage, type ImageCheck } from './image-boot.js';
 
 interface Row {
@@ -41,11 +42,6 @@ async function main(): Promise<void> {
     ...rows.map((r) => [r.image, r.outcome, r.atomix, r.resolveS, r.startS, r.detail]),
   ]);
   process.exitCode = rows.some((r) => r.outcome === 'FAILS') ? 1 : 0;
-}
-
-function printTable(lines: string[][]): void {
-  const widths = (lines[0] ?? []).map((_, column) => Math.max(...lines.map((cells) => (cells[column] ?? '').length)));
-  for (const cells of lines) console.log(cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
 }
 
 await main();
