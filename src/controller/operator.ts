@@ -7,16 +7,15 @@ import type { AtomixCluster } from '../api/schema.js';
 import { Informer } from '../kube/informer.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import { runWorkers } from '../kube/workers.js';
-import { applyObject, applyStatus } from '../kube/apply.js';
 import { EventRecorder } from '../kube/events.js';
 import { byControllerUid, objectKey } from '../kube/store.js';
-import { isNotFound } from '../kube/errors.js';
-import { objectPath, resources, type ResourceType } from '../kube/resources.js';
+import { resources, type ResourceType } from '../kube/resources.js';
 import type { KubeClient } from '../kube/client.js';
 import type { OperatorMetrics } from '../kube/metrics.js';
-import { DEFAULT_RENDER_OPTIONS, type KubeObject, type RenderOptions } from '../render/index.js';
+import { DEFAULT_RENDER_OPTIONS, type RenderOptions } from '../render/index.js';
 import { ClusterReconciler, type ReconcileDeps } from './reconcile.js';
-import { controllingClusterKey, OWNED_KINDS, OWNED_SELECTOR, ownedKind } from './owned-kinds.js';
+import { controllingClusterKey, OWNED_KINDS, OWNED_SELECTOR } from './owned-kinds.js';
+import { ObjectWriter } from './object-writer.js';
 
 export const FIELD_MANAGER = 'atomix-operator';
 const CONTROLLER_INDEX = 'controller';
@@ -48,6 +47,7 @@ export class Operator {
   private readonly stopController = new AbortController();
   private workers: Promise<void> | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
+  private reconciler: ClusterReconciler | undefined;
 
   constructor(private readonly options: OperatorOptions) {
     const { client, metrics, log } = options;
@@ -87,7 +87,12 @@ export class Operator {
         const key = controllingClusterKey(object);
         if (key) this.queue.add(key);
       };
-      informer.addHandler({ onAdd: enqueueOwner, onUpdate: (_before, object) => enqueueOwner(object), onDelete: enqueueOwner });
+      // A cluster that found this name taken gets its pass as soon as the object is gone.
+      const enqueueWaiting = (object: KubernetesObject) => {
+        enqueueOwner(object);
+        for (const key of this.reconciler?.clustersWaitingFor(object) ?? []) this.queue.add(key);
+      };
+      informer.addHandler({ onAdd: enqueueOwner, onUpdate: (_before, object) => enqueueOwner(object), onDelete: enqueueWaiting });
     }
     const informers = [this.clusters, ...this.owned.values()];
     for (const informer of informers) informer.start();
@@ -95,6 +100,7 @@ export class Operator {
     if (!synced.every(Boolean)) return;
     log.info({ namespaces: this.options.namespaces?.length ? this.options.namespaces : 'all' }, 'caches synced; reconciling');
     const reconciler = new ClusterReconciler(this.reconcileDeps());
+    this.reconciler = reconciler;
     this.workers = runWorkers(this.queue, this.options.concurrency ?? DEFAULT_CONCURRENCY, (key) => reconciler.reconcile(key), {
       signal: this.stopController.signal,
       onError: (key, error) => log.error({ cluster: key, err: error }, 'reconcile failed; retrying with backoff'),
@@ -124,7 +130,7 @@ export class Operator {
   }
 
   private reconcileDeps(): ReconcileDeps {
-    const { client } = this.options;
+    const writer = new ObjectWriter(this.options.client, FIELD_MANAGER, this.options.metrics);
     const record = (type: 'Normal' | 'Warning') => (cluster: AtomixCluster, reason: string, note: string) => {
       this.events.record(cluster as KubernetesObject, { type, reason, action: 'Reconcile', note });
     };
@@ -134,28 +140,9 @@ export class Operator {
         get: (kind, namespace, name) => this.owned.get(kind)?.store.get(namespace, name),
         ownedBy: (uid) => [...this.owned.values()].flatMap((informer) => informer.store.byIndex(CONTROLLER_INDEX, uid)),
       },
-      writer: {
-        apply: async (desired: KubeObject, live) => {
-          await applyObject(client.objects, desired, { fieldManager: FIELD_MANAGER, live });
-        },
-        remove: async (object) => {
-          const { namespace, name } = object.metadata ?? {};
-          try {
-            await client.request({
-              method: 'DELETE',
-              path: objectPath(ownedKind(object.kind ?? ''), namespace, name ?? ''),
-              query: { propagationPolicy: 'Background' },
-            });
-          } catch (error) {
-            if (!isNotFound(error)) throw error;
-          }
-        },
-        writeStatus: async (cluster, status) => {
-          await applyStatus(client, resources.atomixClusters, { namespace: cluster.metadata.namespace, name: cluster.metadata.name }, status, {
-            fieldManager: FIELD_MANAGER,
-          });
-        },
-      },
+      writer: writer.writer,
+      namespaceGone: (namespace) => writer.namespaceGone(namespace),
+      fieldManager: FIELD_MANAGER,
       events: { normal: record('Normal'), warning: record('Warning') },
       now: () => new Date(),
       renderOptions: this.options.renderOptions ?? DEFAULT_RENDER_OPTIONS,

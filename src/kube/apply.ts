@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { isConflict, KubeApiError, statusCodeOf } from './errors.js';
 import { quantitiesEqual } from './quantity.js';
 import { apiVersionOf, objectPath, type ResourceType } from './resources.js';
 
@@ -150,7 +151,11 @@ export interface ObjectPatcher {
 
 export interface ApplyOptions {
   fieldManager: string;
-  /** The cached live object; when given and already up to date, no request is sent. */
+  /**
+   * The cached live object; when given and already up to date, no request is sent. When it has a
+   * uid, the apply carries it as a precondition: it fails (409 or 422) rather than create or change
+   * any other object of that name, so force is only ever used on the object the caller inspected.
+   */
   live?: KubernetesObject | undefined;
   /** Annotation holding the desired-object hash; `false` disables stamping. */
   hashAnnotation?: string | false;
@@ -174,15 +179,44 @@ export async function applyObject<T extends KubernetesObject>(
 ): Promise<ApplyResult> {
   const stamped = options.hashAnnotation === false ? desired : withAppliedHash(desired, options.hashAnnotation);
   if (options.live && !needsApply(stamped, options.live)) return { applied: false, object: options.live };
-  const object = await client.patch(
-    stamped,
-    undefined,
-    undefined,
-    options.fieldManager,
-    true,
-    PatchStrategy.ServerSideApply,
-  );
+  const uid = options.live?.metadata?.uid;
+  const body = uid ? { ...stamped, metadata: { ...stamped.metadata, uid } } : stamped;
+  const object = await client.patch(body, undefined, undefined, options.fieldManager, true, PatchStrategy.ServerSideApply);
   return { applied: true, object };
+}
+
+/**
+ * A resourceVersion no object can have (the largest 64-bit revision). As a precondition it makes a
+ * server-side apply fail with 409 Conflict when any object of that name exists, while a missing
+ * object is created as usual: a create that never takes over an object, and whose fields are
+ * owned by an Apply entry like every later apply (a POST would leave an Update entry that keeps
+ * fields the operator stops setting).
+ */
+const NO_SUCH_RESOURCE_VERSION = '18446744073709551615';
+
+/**
+ * The object an apply carried the uid of is gone or replaced: 409 when no object of the name
+ * exists, 422 (metadata.uid is immutable) when another one does.
+ */
+export function isUidPreconditionFailure(error: unknown): boolean {
+  if (isConflict(error)) return true;
+  const causes = error instanceof KubeApiError ? (error.details?.causes ?? []) : [];
+  return statusCodeOf(error) === 422 && causes.some((cause) => cause.field === 'metadata.uid');
+}
+
+export type CreateResult = { created: true; object: KubernetesObject } | { created: false };
+
+/** Creates `desired` (hash-stamped) unless an object of that name exists, which is then left untouched. */
+export async function createObject<T extends KubernetesObject>(client: ObjectPatcher, desired: T, options: { fieldManager: string }): Promise<CreateResult> {
+  const stamped = withAppliedHash(desired);
+  const body = { ...stamped, metadata: { ...stamped.metadata, resourceVersion: NO_SUCH_RESOURCE_VERSION } };
+  try {
+    const object = await client.patch(body, undefined, undefined, options.fieldManager, true, PatchStrategy.ServerSideApply);
+    return { created: true, object };
+  } catch (error) {
+    if (isConflict(error)) return { created: false };
+    throw error;
+  }
 }
 
 /** A raw JSON request; `KubeClient` implements it. */
@@ -217,10 +251,10 @@ export async function applyStatus(
   target: { namespace?: string | undefined; name: string },
   status: Record<string, unknown>,
   options: ApplyStatusOptions,
-): Promise<{ applied: boolean }> {
+): Promise<{ applied: boolean; resourceVersion?: string }> {
   const liveStatus = (options.live as { status?: unknown } | undefined)?.status;
   if (options.live && semanticallyEqual(status, liveStatus ?? {})) return { applied: false };
-  await client.request({
+  const written = await client.request<KubernetesObject>({
     method: 'PATCH',
     path: `${objectPath(resource, target.namespace, target.name)}/status`,
     query: { fieldManager: options.fieldManager, force: true },
@@ -232,5 +266,6 @@ export async function applyStatus(
       status,
     },
   });
-  return { applied: true };
+  const resourceVersion = written.metadata?.resourceVersion;
+  return { applied: true, ...(resourceVersion ? { resourceVersion } : {}) };
 }

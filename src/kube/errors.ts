@@ -9,9 +9,18 @@ export class KubeApiError extends Error {
     message: string,
     /** The `reason` of the returned Status object, e.g. 'Expired', 'Conflict'. */
     readonly reason?: string,
+    /** The `details` of the returned Status object: what it is about, and why. */
+    readonly details?: StatusDetails,
   ) {
     super(message);
   }
+}
+
+export interface StatusDetails {
+  readonly kind?: string;
+  readonly name?: string;
+  /** StatusCause: its type travels as `reason`, e.g. 'NamespaceTerminating'. */
+  readonly causes?: readonly { reason?: string; message?: string; field?: string }[];
 }
 
 /**
@@ -31,8 +40,19 @@ export const isGone = (error: unknown): boolean => statusCodeOf(error) === 410;
 
 /** Builds a KubeApiError from a Status object body, falling back to the HTTP status. */
 export function errorFromStatus(statusCode: number, body: unknown): KubeApiError {
-  const status = (typeof body === 'object' && body !== null ? body : {}) as { code?: unknown; message?: unknown; reason?: unknown };
+  const status = (typeof body === 'object' && body !== null ? body : {}) as { code?: unknown; message?: unknown; reason?: unknown; details?: unknown };
   const code = typeof status.code === 'number' ? status.code : statusCode;
   const message = typeof status.message === 'string' ? status.message : `HTTP ${statusCode}`;
-  return new KubeApiError(code, message, typeof status.reason === 'string' ? status.reason : undefined);
+  const details = typeof status.details === 'object' && status.details !== null ? (status.details as StatusDetails) : undefined;
+  return new KubeApiError(code, message, typeof status.reason === 'string' ? status.reason : undefined, details);
+}
+
+/**
+ * The namespace of the request is being deleted (the API server refuses new objects there) or is
+ * gone: nothing the operator could create there would last, so the pass ends without writing more.
+ */
+export function isNamespaceGone(error: unknown): boolean {
+  if (!(error instanceof KubeApiError)) return false;
+  if (error.statusCode === 404) return error.details?.kind === 'namespaces';
+  return error.statusCode === 403 && (error.details?.causes ?? []).some((cause) => cause.reason === 'NamespaceTerminating');
 }

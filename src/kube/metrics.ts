@@ -39,6 +39,11 @@ export class OperatorMetrics {
     'reason',
   ]);
   private readonly leader = this.gauge('leader_election_master_status', '1 while this process holds the lease.', ['name']);
+  private readonly objectApplies = this.counter(
+    'atomix_operator_object_applies_total',
+    'Creates and applies the operator sent, per owned object: one that keeps growing with no spec change is a bug.',
+    ['kind', 'namespace', 'name'],
+  );
 
   /** `processMetrics` adds prom-client's default process_* and nodejs_* metrics (RSS, heap, event loop lag). */
   constructor(options: { processMetrics?: boolean } = {}) {
@@ -71,6 +76,10 @@ export class OperatorMetrics {
       relisted: () => this.relists.inc({ resource }),
       watchEnded: (reason) => this.watchEnds.inc({ resource, reason }),
     };
+  }
+
+  objectApplied(kind: string, namespace: string, name: string): void {
+    this.objectApplies.inc({ kind, namespace, name });
   }
 
   leaderStatus(name: string): (isLeader: boolean) => void {

@@ -4,7 +4,9 @@
  * - exclusive: a key is never handed to two workers at once; a key added while it is
  *   being processed is handed out exactly once more after `done`;
  * - delayed adds keep the earliest ready time;
- * - per-key exponential backoff for failures, reset by `forget`.
+ * - failures retried with client-go's default controller rate limiter: the larger of a per-key
+ *   exponential backoff (reset by `forget`) and a token bucket shared by all keys (10 retries per
+ *   second, bursts of 100), so many keys failing at once cannot turn into a storm of retries.
  */
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 
@@ -38,6 +40,64 @@ export class ExponentialBackoffRateLimiter implements RateLimiter {
   numRequeues(key: string): number {
     return this.failures.get(key) ?? 0;
   }
+}
+
+/**
+ * One bucket for all keys: each retry takes a token, tokens come back at `perSecond`; without a
+ * token the retry waits for the next one (tokens are reserved, so waiting retries queue up).
+ */
+export class TokenBucketRateLimiter implements RateLimiter {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.tokens = burst;
+    this.updatedAt = clock.now();
+  }
+
+  when(): number {
+    const now = this.clock.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.updatedAt) * this.perSecond) / 1000);
+    this.updatedAt = now;
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : (-this.tokens / this.perSecond) * 1000;
+  }
+
+  forget(): void {}
+
+  numRequeues(): number {
+    return 0;
+  }
+}
+
+/** The longest delay any of `limiters` asks for (client-go's MaxOfRateLimiter). */
+export class MaxOfRateLimiter implements RateLimiter {
+  private readonly limiters: readonly RateLimiter[];
+
+  constructor(...limiters: RateLimiter[]) {
+    this.limiters = limiters;
+  }
+
+  when(key: string): number {
+    return Math.max(...this.limiters.map((limiter) => limiter.when(key)));
+  }
+
+  forget(key: string): void {
+    for (const limiter of this.limiters) limiter.forget(key);
+  }
+
+  numRequeues(key: string): number {
+    return Math.max(...this.limiters.map((limiter) => limiter.numRequeues(key)));
+  }
+}
+
+/** client-go's DefaultControllerRateLimiter, with the per-key backoff capped at 5 minutes. */
+export function defaultControllerRateLimiter(clock: Clock = systemClock): RateLimiter {
+  return new MaxOfRateLimiter(new ExponentialBackoffRateLimiter(), new TokenBucketRateLimiter(10, 100, clock));
 }
 
 /** Observer for queue metrics; `metrics.ts` provides the Prometheus implementation. */
@@ -79,7 +139,7 @@ export class WorkQueue {
 
   constructor(options: WorkQueueOptions = {}) {
     this.clock = options.clock ?? systemClock;
-    this.rateLimiter = options.rateLimiter ?? new ExponentialBackoffRateLimiter();
+    this.rateLimiter = options.rateLimiter ?? defaultControllerRateLimiter(this.clock);
     this.metrics = options.metrics;
   }
 

@@ -87,7 +87,9 @@ test('status is applied through the status subresource once, then recognised as 
     };
     const target = { namespace, name };
     const live = () => cache.live({ kind: KIND, metadata: { name } });
-    assert.deepEqual(await applyStatus(client, resources.atomixClusters, target, status, { fieldManager: FIELD_MANAGER, live: live() }), { applied: true });
+    const written = await applyStatus(client, resources.atomixClusters, target, status, { fieldManager: FIELD_MANAGER, live: live() });
+    assert.equal(written.applied, true);
+    assert.match(written.resourceVersion ?? '', /^\d+$/, 'the new resourceVersion, to tell cache lag from news');
     await waitFor(() => (live() as { status?: { readyGroups?: string } } | undefined)?.status?.readyGroups === '0/2', { what: 'the status to be stored' });
     const writes = client.requests.writes();
     assert.deepEqual(await applyStatus(client, resources.atomixClusters, target, status, { fieldManager: FIELD_MANAGER, live: live() }), { applied: false });

@@ -3,34 +3,49 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { ClusterReconciler, STATUS_COALESCE_MS, CACHE_LAG_TOLERANCE_MS, type ReconcileDeps } from '../../../src/controller/reconcile.js';
+import { ClusterReconciler, MAX_CACHE_LAG_MS, NAME_CONFLICT_RECHECK_MS, STATUS_COALESCE_MS, type ReconcileDeps } from '../../../src/controller/reconcile.js';
 import { DEFAULT_RENDER_OPTIONS, type KubeObject } from '../../../src/render/index.js';
 import type { AtomixCluster } from '../../../src/api/schema.js';
 import { exampleCluster } from '../../support/manifests.js';
 import { withAppliedHash } from '../../../src/kube/apply.js';
+import { KubeApiError } from '../../../src/kube/errors.js';
 
 const KEY = 'default/example-atomixcluster';
 const UID = 'cluster-uid';
 
 type Json = Record<string, any>;
 
-/** Caches that see every write at once (unless `lagging`), and a log of the writes. */
+/** Caches that see every write at once (unless `lagging`), objects the caches do not show (`hidden`), and a log of the writes. */
 class FakeCluster {
   cluster: AtomixCluster;
   readonly objects = new Map<string, Json>();
+  /** Objects of the namespace that are not labelled as the operator's: the API server has them, the caches do not. */
+  readonly hidden = new Map<string, Json>();
   readonly writes: string[] = [];
   readonly events: string[] = [];
   lagging = false;
+  namespaceGone = false;
   failApplyOf: string | undefined;
   nowMs = 1_000_000;
+  private version = 100;
 
   constructor() {
     this.cluster = exampleCluster();
     this.cluster.metadata.uid = UID;
     this.cluster.metadata.generation = 1;
+    this.cluster.metadata.resourceVersion = this.nextVersion();
+  }
+
+  nextVersion(): string {
+    return String(this.version++);
   }
 
   deps(): ReconcileDeps {
+    const store = (id: string, object: Json) => {
+      const stored = { ...object, metadata: { ...object.metadata, resourceVersion: this.nextVersion() } };
+      if (!this.lagging) this.objects.set(id, stored);
+      return stored as KubernetesObject;
+    };
     return {
       clusters: { get: (namespace, name) => (`${namespace}/${name}` === KEY ? this.cluster : undefined) },
       owned: {
@@ -39,12 +54,23 @@ class FakeCluster {
           [...this.objects.values()].filter((o) => o.metadata.ownerReferences?.some((r: Json) => r.uid === uid && r.controller)),
       },
       writer: {
-        apply: async (desired: KubeObject) => {
+        create: async (desired: KubeObject) => {
+          const id = `${desired.kind}/${desired.metadata.name}`;
+          this.writes.push(`create ${id}`);
+          if (this.namespaceGone) throw namespaceTerminating();
+          if (id === this.failApplyOf) throw new Error('Forbidden');
+          if (this.hidden.has(id) || this.objects.has(id)) return { created: false };
+          return { created: true, object: store(id, { ...structuredClone(withAppliedHash(desired)), metadata: { ...withAppliedHash(desired).metadata, uid: `uid-${id}` } }) };
+        },
+        update: async (desired: KubeObject, live) => {
           const id = `${desired.kind}/${desired.metadata.name}`;
           this.writes.push(`apply ${id}`);
           if (id === this.failApplyOf) throw new Error('Forbidden');
-          if (!this.lagging) this.objects.set(id, { ...structuredClone(withAppliedHash(desired)), status: this.objects.get(id)?.status });
+          const stamped = structuredClone(withAppliedHash(desired)) as Json;
+          this.hidden.delete(id);
+          return store(id, { ...stamped, metadata: { ...stamped.metadata, uid: live.metadata?.uid }, status: this.objects.get(id)?.status });
         },
+        read: async (kind, _namespace, name) => (this.objects.get(`${kind}/${name}`) ?? this.hidden.get(`${kind}/${name}`)) as KubernetesObject | undefined,
         remove: async (object) => {
           const id = `${object.kind}/${object.metadata?.name}`;
           this.writes.push(`delete ${id}`);
@@ -52,16 +78,28 @@ class FakeCluster {
         },
         writeStatus: async (_cluster, status) => {
           this.writes.push('status');
-          if (!this.lagging) this.cluster = { ...this.cluster, status: structuredClone(status) };
+          const resourceVersion = this.nextVersion();
+          if (!this.lagging) this.cluster = { ...this.cluster, metadata: { ...this.cluster.metadata, resourceVersion }, status: structuredClone(status) };
+          return { resourceVersion };
         },
       },
+      namespaceGone: async () => this.namespaceGone,
       events: {
         normal: (_c, reason, message) => this.events.push(`Normal ${reason} ${message}`),
         warning: (_c, reason, message) => this.events.push(`Warning ${reason} ${message}`),
       },
+      fieldManager: 'atomix-operator',
       now: () => new Date(this.nowMs),
       renderOptions: DEFAULT_RENDER_OPTIONS,
     };
+  }
+
+  /** Someone else edits an owned object: a new resourceVersion, and their field manager in managedFields. */
+  edit(id: string, change: (object: Json) => void, manager = 'kubectl-edit'): void {
+    const object = this.objects.get(id)!;
+    change(object);
+    object.metadata.resourceVersion = this.nextVersion();
+    object.metadata.managedFields = [{ manager, operation: 'Update', time: new Date(this.nowMs).toISOString() }];
   }
 
   /** What the StatefulSet controller would report once every pod is ready. */
@@ -79,6 +117,12 @@ class FakeCluster {
   }
 }
 
+function namespaceTerminating(): Error {
+  return new KubeApiError(403, 'unable to create new content in namespace default because it is being terminated', 'Forbidden', {
+    causes: [{ reason: 'NamespaceTerminating', field: 'metadata.namespace' }],
+  });
+}
+
 const statusOf = (fake: FakeCluster) => fake.cluster.status!;
 const condition = (fake: FakeCluster, type: string) => statusOf(fake).conditions!.find((c) => c.type === type)!;
 
@@ -88,14 +132,14 @@ describe('creating a cluster', () => {
     await new ClusterReconciler(fake.deps()).reconcile(KEY);
     // What the pods need first, then the StatefulSets that start them.
     assert.deepEqual(fake.takeWrites(), [
-      'apply Service/example-atomixcluster-service',
-      'apply ConfigMap/example-atomixcluster-management-config',
-      'apply PodDisruptionBudget/example-atomixcluster-management',
-      'apply ConfigMap/example-atomixcluster-raft-config',
-      'apply PodDisruptionBudget/example-atomixcluster-raft',
-      'apply Service/example-atomixcluster-raft',
-      'apply StatefulSet/example-atomixcluster-management',
-      'apply StatefulSet/example-atomixcluster-raft',
+      'create Service/example-atomixcluster-service',
+      'create ConfigMap/example-atomixcluster-management-config',
+      'create PodDisruptionBudget/example-atomixcluster-management',
+      'create ConfigMap/example-atomixcluster-raft-config',
+      'create PodDisruptionBudget/example-atomixcluster-raft',
+      'create Service/example-atomixcluster-raft',
+      'create StatefulSet/example-atomixcluster-management',
+      'create StatefulSet/example-atomixcluster-raft',
       'status',
     ]);
     assert.equal(statusOf(fake).serviceName, 'example-atomixcluster-service');
@@ -139,7 +183,7 @@ describe('creating a cluster', () => {
     const outcome = await reconciler.reconcile(KEY);
     assert.deepEqual(fake.takeWrites(), []);
     // Requeued for whichever comes first: the end of the coalescing, or a re-check of its own recent applies.
-    assert.equal(outcome.requeueAfterMs, Math.min(STATUS_COALESCE_MS, CACHE_LAG_TOLERANCE_MS) - 1_000);
+    assert.equal(outcome.requeueAfterMs, Math.min(STATUS_COALESCE_MS, MAX_CACHE_LAG_MS) - 1_000);
     fake.nowMs += STATUS_COALESCE_MS;
     await reconciler.reconcile(KEY);
     assert.deepEqual(fake.takeWrites(), ['status']);
@@ -151,15 +195,15 @@ describe('creating a cluster', () => {
     fake.lagging = true;
     const reconciler = new ClusterReconciler(fake.deps());
     const first = await reconciler.reconcile(KEY);
-    assert.equal(first.requeueAfterMs, CACHE_LAG_TOLERANCE_MS);
+    assert.equal(first.requeueAfterMs, MAX_CACHE_LAG_MS);
     assert.deepEqual(fake.takeWrites().slice(-1), ['status']);
     fake.nowMs += 1_000;
     await reconciler.reconcile(KEY);
     assert.deepEqual(fake.takeWrites(), [], 'neither the objects nor the status are written again');
     // Past the tolerance the cache is believed: objects still missing are applied again.
-    fake.nowMs += CACHE_LAG_TOLERANCE_MS;
+    fake.nowMs += MAX_CACHE_LAG_MS;
     await reconciler.reconcile(KEY);
-    assert.equal(fake.takeWrites().filter((w) => w.startsWith('apply')).length, 8);
+    assert.equal(fake.takeWrites().filter((w) => w.startsWith('create')).length, 8);
   });
 });
 
@@ -171,7 +215,7 @@ describe('keeping a cluster converged', () => {
     fake.allPodsReady();
     await reconciler.reconcile(KEY);
     fake.takeWrites();
-    fake.nowMs += CACHE_LAG_TOLERANCE_MS;
+    fake.nowMs += MAX_CACHE_LAG_MS;
     return { fake, reconciler };
   }
 
@@ -187,7 +231,7 @@ describe('keeping a cluster converged', () => {
     const { fake, reconciler } = await converged();
     fake.objects.delete('Service/example-atomixcluster-raft');
     await reconciler.reconcile(KEY);
-    assert.deepEqual(fake.takeWrites(), ['apply Service/example-atomixcluster-raft']);
+    assert.deepEqual(fake.takeWrites(), ['create Service/example-atomixcluster-raft']);
   });
 
   test('removing a group deletes its objects and nothing else', async () => {
@@ -250,5 +294,160 @@ describe('keeping a cluster converged', () => {
     fake.cluster.metadata.deletionTimestamp = new Date(0).toISOString();
     await reconciler.reconcile(KEY);
     assert.deepEqual(fake.takeWrites(), []);
+  });
+});
+
+describe('objects the cluster does not control', () => {
+  const raftConfig = 'ConfigMap/example-atomixcluster-raft-config';
+  const foreignConfig = () => ({
+    kind: 'ConfigMap',
+    metadata: { name: 'example-atomixcluster-raft-config', uid: 'foreign', resourceVersion: '7', managedFields: [{ manager: 'kubectl-create', operation: 'Update' }] },
+    data: { mine: 'yes' },
+  });
+
+  test('a foreign object in the way is left alone, reported as NameConflict, and the rest is reconciled', async () => {
+    const fake = new FakeCluster();
+    fake.hidden.set(raftConfig, foreignConfig());
+    const reconciler = new ClusterReconciler(fake.deps());
+    const outcome = await reconciler.reconcile(KEY);
+    const writes = fake.takeWrites();
+    assert.ok(writes.includes(`create ${raftConfig}`), 'one create, refused because the name is taken');
+    assert.ok(!writes.some((w) => w.startsWith('apply')), `nothing is applied over it: ${writes.join()}`);
+    assert.ok(!writes.includes('create StatefulSet/example-atomixcluster-raft'), 'the group that would mount it waits');
+    assert.ok(writes.includes('create StatefulSet/example-atomixcluster-management'), 'the rest of the cluster is created');
+    assert.deepEqual(fake.hidden.get(raftConfig)?.data, { mine: 'yes' });
+    assert.equal(condition(fake, 'Degraded').reason, 'NameConflict');
+    assert.equal(condition(fake, 'Ready').status, 'False');
+    assert.match(condition(fake, 'Degraded').message, /ConfigMap example-atomixcluster-raft-config already exists, managed by "kubectl-create"/);
+    assert.equal(fake.events.filter((e) => e.startsWith('Warning NameConflict')).length, 1);
+    assert.equal(outcome.requeueAfterMs, NAME_CONFLICT_RECHECK_MS, 'looked at again, since no watch sees that object');
+
+    fake.nowMs += NAME_CONFLICT_RECHECK_MS;
+    await reconciler.reconcile(KEY);
+    assert.deepEqual(fake.takeWrites(), [], 'a known conflict is read, not written to');
+    assert.equal(fake.events.filter((e) => e.startsWith('Warning')).length, 1, 'and not reported again');
+
+    fake.hidden.delete(raftConfig);
+    await reconciler.reconcile(KEY);
+    const taken = fake.takeWrites();
+    assert.ok(taken.includes(`create ${raftConfig}`) && taken.includes('create StatefulSet/example-atomixcluster-raft'), taken.join());
+    assert.equal(condition(fake, 'Degraded').status, 'False');
+  });
+
+  test('a cached object controlled by another cluster keeps its owner; this cluster waits for its name', async () => {
+    const fake = new FakeCluster();
+    fake.objects.set('Service/example-atomixcluster-raft', {
+      kind: 'Service',
+      metadata: { name: 'example-atomixcluster-raft', uid: 'theirs', resourceVersion: '9', ownerReferences: [{ kind: 'AtomixCluster', name: 'example', uid: 'other', controller: true }] },
+    });
+    const reconciler = new ClusterReconciler(fake.deps());
+    await reconciler.reconcile(KEY);
+    assert.ok(!fake.takeWrites().some((w) => w.endsWith('Service/example-atomixcluster-raft')));
+    assert.match(condition(fake, 'Degraded').message, /Service example-atomixcluster-raft already exists, controlled by AtomixCluster example/);
+    assert.deepEqual(reconciler.clustersWaitingFor({ kind: 'Service', metadata: { namespace: 'default', name: 'example-atomixcluster-raft' } }), [KEY]);
+  });
+
+  test('its own object, with the labels that make the caches see it edited away, is taken back', async () => {
+    const fake = new FakeCluster();
+    const reconciler = new ClusterReconciler(fake.deps());
+    await reconciler.reconcile(KEY);
+    const ours = fake.objects.get(raftConfig)!;
+    fake.objects.delete(raftConfig);
+    fake.hidden.set(raftConfig, { ...ours, metadata: { ...ours.metadata, labels: {} } });
+    fake.takeWrites();
+    fake.nowMs += MAX_CACHE_LAG_MS;
+    await reconciler.reconcile(KEY);
+    assert.deepEqual(fake.takeWrites(), [`create ${raftConfig}`, `apply ${raftConfig}`]);
+    assert.equal(fake.objects.get(raftConfig)?.metadata.labels['app.kubernetes.io/managed-by'], 'atomix-operator');
+  });
+});
+
+describe('a namespace being deleted', () => {
+  async function converged() {
+    const fake = new FakeCluster();
+    const reconciler = new ClusterReconciler(fake.deps());
+    await reconciler.reconcile(KEY);
+    fake.allPodsReady();
+    await reconciler.reconcile(KEY);
+    fake.takeWrites();
+    fake.events.splice(0);
+    return { fake, reconciler };
+  }
+
+  test('objects deleted with their namespace are not put back: the first repair asks about the namespace', async () => {
+    const { fake, reconciler } = await converged();
+    fake.objects.delete('ConfigMap/example-atomixcluster-raft-config');
+    fake.objects.get('StatefulSet/example-atomixcluster-raft')!.status.readyReplicas = 0;
+    fake.namespaceGone = true;
+    assert.deepEqual(await reconciler.reconcile(KEY), {});
+    assert.deepEqual(fake.takeWrites(), [], 'no create, no status');
+    assert.deepEqual(fake.events, []);
+    await reconciler.reconcile(KEY);
+    assert.deepEqual(fake.takeWrites(), [], 'the namespace stays skipped');
+  });
+
+  test('a create refused because the namespace is terminating ends the pass after that one write', async () => {
+    const { fake } = await converged();
+    for (const id of [...fake.objects.keys()]) if (!id.startsWith('StatefulSet/')) fake.objects.delete(id);
+    // Without permission to read namespaces the operator learns it from the refused create.
+    const unguarded = new ClusterReconciler({ ...fake.deps(), namespaceGone: async () => false });
+    fake.namespaceGone = true;
+    assert.deepEqual(await unguarded.reconcile(KEY), {});
+    assert.deepEqual(fake.takeWrites(), ['create Service/example-atomixcluster-service']);
+    assert.deepEqual(fake.events, []);
+    await unguarded.reconcile(KEY);
+    assert.deepEqual(fake.takeWrites(), []);
+  });
+});
+
+describe('telling cache lag from drift', () => {
+  const raftConfig = 'ConfigMap/example-atomixcluster-raft-config';
+
+  async function converged() {
+    const fake = new FakeCluster();
+    const reconciler = new ClusterReconciler(fake.deps());
+    await reconciler.reconcile(KEY);
+    fake.allPodsReady();
+    await reconciler.reconcile(KEY);
+    fake.takeWrites();
+    fake.events.splice(0);
+    return { fake, reconciler };
+  }
+
+  test('an edit right after the operator wrote the object is corrected at once, not hidden for a while', async () => {
+    const { fake, reconciler } = await converged();
+    fake.edit(raftConfig, (o) => (o.data['atomix.conf'] = '{}'));
+    await reconciler.reconcile(KEY);
+    assert.deepEqual(fake.takeWrites(), [`apply ${raftConfig}`]);
+    fake.nowMs += 100;
+    fake.edit(raftConfig, (o) => (o.data['atomix.conf'] = '{"again":1}'));
+    const outcome = await reconciler.reconcile(KEY);
+    assert.deepEqual(fake.takeWrites(), [], 'a second edit within seconds waits');
+    assert.ok(outcome.requeueAfterMs !== undefined && outcome.requeueAfterMs <= 5_000, String(outcome.requeueAfterMs));
+  });
+
+  test('a cache still showing the version its write replaced is behind: no second write', async () => {
+    const { fake, reconciler } = await converged();
+    fake.edit(raftConfig, (o) => (o.data['atomix.conf'] = '{}'));
+    fake.lagging = true;
+    await reconciler.reconcile(KEY);
+    assert.deepEqual(fake.takeWrites(), [`apply ${raftConfig}`]);
+    await reconciler.reconcile(KEY);
+    assert.deepEqual(fake.takeWrites(), [], 'the cache shows the edited version still: the write is in flight');
+  });
+
+  test('a client that keeps editing gets a growing delay and one Warning naming its field manager', async () => {
+    const { fake, reconciler } = await converged();
+    let restores = 0;
+    for (let second = 0; second < 60; second += 2) {
+      fake.nowMs += 2_000;
+      fake.edit(raftConfig, (o) => (o.data['atomix.conf'] = `{"edit":${second}}`), 'config-bot');
+      await reconciler.reconcile(KEY);
+      restores += fake.takeWrites().filter((w) => w === `apply ${raftConfig}`).length;
+    }
+    assert.ok(restores >= 3 && restores <= 5, `30 edits in 60 s were restored ${restores} times`);
+    const warnings = fake.events.filter((e) => e.startsWith('Warning ExternalChanges'));
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /ConfigMap example-atomixcluster-raft-config keeps being changed by field manager "config-bot"/);
   });
 });

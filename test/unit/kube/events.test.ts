@@ -94,3 +94,26 @@ test('long notes are truncated to 1 kB and cluster-scoped objects report into de
   assert.equal(body.metadata.namespace, 'default');
   assert.equal(requests[0]?.path, '/apis/events.k8s.io/v1/namespaces/default/events');
 });
+
+test('similar events are aggregated like client-go: ten, then one combined event, then none until the window ends', async () => {
+  const { clock, requests, recorder } = setup({ dedupeWindowMs: 60_000 });
+  const failed = (n: number): EventDetails => ({ type: 'Warning', reason: 'ApplyFailed', action: 'Reconcile', note: `attempt ${n} refused` });
+  const written = Array.from({ length: 30 }, (_, n) => recorder.record(cluster, failed(n)));
+  assert.deepEqual(written, [...Array(11).fill(true), ...Array(19).fill(false)]);
+  await recorder.flush();
+  assert.equal((requests[10]?.body as { note: string }).note, '(combined from similar events): attempt 10 refused');
+  assert.equal(recorder.record(cluster, { ...created, note: 'another reason is not similar' }), true);
+  await clock.advance(10 * 60_000);
+  assert.equal(recorder.record(cluster, failed(99)), true, 'a new window');
+});
+
+test('each object has a spam bucket of 25 events, refilled one every five minutes', async () => {
+  const { clock, recorder } = setup();
+  const written = Array.from({ length: 40 }, (_, n) => recorder.record(cluster, { ...created, reason: `Reason${n}` }));
+  assert.equal(written.filter(Boolean).length, 25);
+  const other = { ...cluster, metadata: { ...cluster.metadata, uid: 'u-2' } };
+  assert.equal(recorder.record(other, created), true, 'another object has its own bucket');
+  await clock.advance(5 * 60_000);
+  assert.equal(recorder.record(cluster, { ...created, reason: 'Later' }), true);
+  assert.equal(recorder.record(cluster, { ...created, reason: 'TooSoon' }), false);
+});

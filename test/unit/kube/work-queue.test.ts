@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock, settle } from '../../../src/kube/clock.js';
-import { ExponentialBackoffRateLimiter, WorkQueue, type WorkQueueMetrics } from '../../../src/kube/work-queue.js';
+import { defaultControllerRateLimiter, ExponentialBackoffRateLimiter, TokenBucketRateLimiter, WorkQueue, type WorkQueueMetrics } from '../../../src/kube/work-queue.js';
 
 function newQueue(clock = new ManualClock()): { queue: WorkQueue; clock: ManualClock } {
   return { queue: new WorkQueue({ clock }), clock };
@@ -151,4 +151,29 @@ test('metrics observe adds, depth, retries, wait and work time', async () => {
   assert.deepEqual(seen.waited, [2]);
   assert.deepEqual(seen.worked, [0.5]);
   assert.equal(seen.retried, 1);
+});
+
+test('the token bucket lets a burst through, then spaces retries at its rate', async () => {
+  const clock = new ManualClock();
+  const bucket = new TokenBucketRateLimiter(10, 3, clock);
+  assert.deepEqual([bucket.when(), bucket.when(), bucket.when()], [0, 0, 0]);
+  assert.equal(bucket.when(), 100, 'the fourth waits for the next token');
+  assert.equal(bucket.when(), 200, 'and the fifth for the one after');
+  await clock.advance(1_000);
+  assert.equal(bucket.when(), 0, 'tokens came back');
+});
+
+test('the default rate limiter is the larger of per-key backoff and the shared bucket', () => {
+  const clock = new ManualClock();
+  const limiter = defaultControllerRateLimiter(clock);
+  const delays = Array.from({ length: 150 }, (_, i) => limiter.when(`key-${i}`));
+  assert.equal(delays[0], 5, 'a first failure backs off 5 ms');
+  assert.equal(delays[99], 5, 'a hundred different keys fit the burst');
+  assert.equal(delays[149], 5_000, 'the 150th retry waits for its token: 10 per second');
+  assert.equal(limiter.when('key-0'), 5_100, 'the bucket applies to a key with a short backoff too');
+  limiter.forget('key-0');
+  assert.equal(limiter.numRequeues('key-0'), 0);
+  const queue = new WorkQueue({ clock });
+  queue.addRateLimited('k');
+  assert.equal(queue.numRequeues('k'), 1, 'the queue uses it by default');
 });

@@ -1,0 +1,94 @@
+// The API requests behind the reconciler's writes: creates that never take over an object,
+// applies and deletes bound to the uid of the object inspected, reads, status applies, and the
+// namespace check. Counts every create and apply per object (atomix_operator_object_applies_total).
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { AtomixCluster, AtomixClusterStatus } from '../api/schema.js';
+import type { KubeObject } from '../render/index.js';
+import { applyObject, applyStatus, createObject, isUidPreconditionFailure, type CreateResult } from '../kube/apply.js';
+import { isNotFound } from '../kube/errors.js';
+import { objectPath, resources } from '../kube/resources.js';
+import type { KubeClient } from '../kube/client.js';
+import type { OperatorMetrics } from '../kube/metrics.js';
+import type { ReconcileDeps } from './reconcile.js';
+import { ownedKind } from './owned-kinds.js';
+
+/** A namespace found alive is not asked about again for this long (one GET per namespace, however many clusters repair at once). */
+const NAMESPACE_CHECK_TTL_MS = 5_000;
+
+export class ObjectWriter implements Pick<ReconcileDeps, 'writer'> {
+  private readonly namespaceChecks = new Map<string, { gone: Promise<boolean>; at: number }>();
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly fieldManager: string,
+    private readonly metrics: OperatorMetrics | undefined,
+  ) {}
+
+  readonly writer: ReconcileDeps['writer'] = {
+    create: (desired) => this.create(desired),
+    update: (desired, live) => this.update(desired, live),
+    read: (kind, namespace, name) => this.read(kind, namespace, name),
+    remove: (object) => this.remove(object),
+    writeStatus: (cluster, status) => this.writeStatus(cluster, status),
+  };
+
+  /** Whether the namespace is being deleted or gone; without permission to read it, false (refused creates then tell). */
+  namespaceGone(namespace: string): Promise<boolean> {
+    const now = Date.now();
+    const cached = this.namespaceChecks.get(namespace);
+    if (cached && now - cached.at < NAMESPACE_CHECK_TTL_MS) return cached.gone;
+    const gone = this.client
+      .request<KubernetesObject>({ method: 'GET', path: objectPath(resources.namespaces, undefined, namespace) })
+      .then(
+        (object) => Boolean(object.metadata?.deletionTimestamp),
+        (error: unknown) => isNotFound(error),
+      );
+    this.namespaceChecks.set(namespace, { gone, at: now });
+    return gone;
+  }
+
+  private async create(desired: KubeObject): Promise<CreateResult> {
+    const result = await createObject(this.client.objects, desired, { fieldManager: this.fieldManager });
+    if (result.created) this.counted(desired);
+    return result;
+  }
+
+  private async update(desired: KubeObject, live: KubernetesObject): Promise<KubernetesObject> {
+    const result = await applyObject(this.client.objects, desired, { fieldManager: this.fieldManager, live });
+    if (result.applied) this.counted(desired);
+    return result.object;
+  }
+
+  private async read(kind: string, namespace: string, name: string): Promise<KubernetesObject | undefined> {
+    try {
+      return await this.client.request<KubernetesObject>({ method: 'GET', path: objectPath(ownedKind(kind), namespace, name) });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Deletes exactly the object given: gone already, or replaced by another of the same name, is done too. */
+  private async remove(object: KubernetesObject): Promise<void> {
+    const { namespace, name, uid } = object.metadata ?? {};
+    try {
+      await this.client.request({
+        method: 'DELETE',
+        path: objectPath(ownedKind(object.kind ?? ''), namespace, name ?? ''),
+        body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', ...(uid ? { preconditions: { uid } } : {}) },
+      });
+    } catch (error) {
+      if (!isNotFound(error) && !isUidPreconditionFailure(error)) throw error;
+    }
+  }
+
+  private async writeStatus(cluster: AtomixCluster, status: AtomixClusterStatus): Promise<{ resourceVersion?: string }> {
+    const target = { namespace: cluster.metadata.namespace, name: cluster.metadata.name };
+    const { resourceVersion } = await applyStatus(this.client, resources.atomixClusters, target, status, { fieldManager: this.fieldManager });
+    return resourceVersion ? { resourceVersion } : {};
+  }
+
+  private counted(object: KubeObject): void {
+    this.metrics?.objectApplied(object.kind, object.metadata.namespace, object.metadata.name);
+  }
+}
