@@ -23,6 +23,7 @@ import { ProcessGroup, type ManagedProcess } from '../src/local/managed-process.
 import { findFreePort } from '../src/local/ports.js';
 import { httpGetStatus, sleep, waitUntil } from '../src/local/readiness.js';
 import { renderCluster } from '../src/render/index.js';
+import { grantShippedRoleClusterWide } from '../test/support/rbac.js';
 
 export { sleep };
 
@@ -134,33 +135,12 @@ export async function startEnvironment(cleanup: Cleanup): Promise<BenchEnvironme
   const admin = new KubeClient(controlPlane.kubeConfig());
   cleanup.add(() => admin.close());
   await createNamespaces(admin, [OPERATOR_NAMESPACE]);
-  await bindShippedRoleClusterWide(admin);
+  // The operator watches all namespaces here, so the shipped Role becomes a ClusterRole with the same rules.
+  await grantShippedRoleClusterWide(admin, OPERATOR_ACCOUNT, OPERATOR_ACCOUNT, OPERATOR_NAMESPACE);
   const operatorConfig = await controlPlane.serviceAccountKubeConfig(OPERATOR_NAMESPACE, OPERATOR_ACCOUNT);
   const operatorToken = operatorConfig.getCurrentUser()?.token;
   if (!operatorToken) throw new Error('the operator ServiceAccount kubeconfig has no token');
   return { controlPlane, admin, operatorToken };
-}
-
-/** The operator watches all namespaces here, so the shipped Role becomes a ClusterRole with the same rules. */
-async function bindShippedRoleClusterWide(admin: KubeClient): Promise<void> {
-  const role = parse(readFileSync(join(REPO_ROOT, 'deploy', 'role.yaml'), 'utf8')) as { rules: unknown[] };
-  const rbac = '/apis/rbac.authorization.k8s.io/v1';
-  await admin.request({
-    method: 'POST',
-    path: `${rbac}/clusterroles`,
-    body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: OPERATOR_ACCOUNT }, rules: role.rules },
-  });
-  await admin.request({
-    method: 'POST',
-    path: `${rbac}/clusterrolebindings`,
-    body: {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: OPERATOR_ACCOUNT },
-      subjects: [{ kind: 'ServiceAccount', name: OPERATOR_ACCOUNT, namespace: OPERATOR_NAMESPACE }],
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: OPERATOR_ACCOUNT },
-    },
-  });
 }
 
 export async function createNamespaces(admin: KubeClient, names: readonly string[]): Promise<void> {

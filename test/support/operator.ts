@@ -5,11 +5,13 @@ import { after } from 'node:test';
 import { pino } from 'pino';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { KubeClient } from '../../src/kube/client.js';
+import type { OperatorMetrics } from '../../src/kube/metrics.js';
 import { Operator } from '../../src/controller/operator.js';
 import { collectionPath, objectPath, resources, type ResourceType } from '../../src/kube/resources.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
 import { adminKubeConfig, serviceAccountKubeConfig } from './cluster.js';
 import { readManifest } from './manifests.js';
+import { grantShippedRoleClusterWide, revokeClusterWide } from './rbac.js';
 
 export const OPERATOR_ACCOUNT = 'atomix-operator';
 export const operatorUser = (namespace: string) => `system:serviceaccount:${namespace}:${OPERATOR_ACCOUNT}`;
@@ -36,20 +38,39 @@ export async function installShippedRbac(admin: KubeClient, namespace: string): 
   }
 }
 
+/**
+ * The shipped Role's rules as a ClusterRole bound to the ServiceAccount in `accountNamespace`: the
+ * operator keeps its permissions while a namespace it watches is deleted (with a Role there it would
+ * lose them midway). `name` keeps suites on the shared control plane apart.
+ */
+export async function installShippedRbacClusterWide(admin: KubeClient, accountNamespace: string, name: string): Promise<void> {
+  await installShippedRbac(admin, accountNamespace);
+  await grantShippedRoleClusterWide(admin, name, OPERATOR_ACCOUNT, accountNamespace);
+  after(() => revokeClusterWide(admin, name));
+}
+
 export interface RunningOperator {
   operator: Operator;
   client: KubeClient;
   stop(): Promise<void>;
 }
 
+export interface StartOperatorOptions {
+  resyncMs?: number;
+  /** Where its ServiceAccount lives; by default the namespace it watches. */
+  accountNamespace?: string;
+  metrics?: OperatorMetrics;
+}
+
 /** Runs the operator for one namespace as the shipped ServiceAccount. */
-export async function startOperator(namespace: string, options: { resyncMs?: number } = {}): Promise<RunningOperator> {
-  const client = new KubeClient(await serviceAccountKubeConfig(namespace, OPERATOR_ACCOUNT));
+export async function startOperator(namespace: string, options: StartOperatorOptions = {}): Promise<RunningOperator> {
+  const client = new KubeClient(await serviceAccountKubeConfig(options.accountNamespace ?? namespace, OPERATOR_ACCOUNT));
   const operator = new Operator({
     client,
     log: pino({ level: process.env['OPERATOR_LOG_LEVEL'] ?? 'warn' }),
     namespaces: [namespace],
     ...(options.resyncMs ? { resyncMs: options.resyncMs } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     instance: 'integration-test',
   });
   await operator.start();
@@ -98,4 +119,22 @@ export async function namesOf(admin: KubeClient, resource: ResourceType, namespa
 
 export function readyCondition(cluster: AtomixCluster) {
   return cluster.status?.conditions?.find((c) => c.type === 'Ready');
+}
+
+export function degradedCondition(cluster: AtomixCluster) {
+  return cluster.status?.conditions?.find((c) => c.type === 'Degraded');
+}
+
+/** Ready for the current spec: the operator has seen this generation and every group runs. */
+export function isReadyNow(cluster: AtomixCluster): boolean {
+  return readyCondition(cluster)?.status === 'True' && cluster.status?.observedGeneration === cluster.metadata.generation;
+}
+
+/** The events.k8s.io Events about one AtomixCluster. */
+export async function eventsAbout(admin: KubeClient, namespace: string, name: string): Promise<{ type: string; reason: string; note: string }[]> {
+  const list = await admin.request<{ items: { type: string; reason: string; note: string; regarding?: { kind?: string; name?: string } }[] }>({
+    method: 'GET',
+    path: `/apis/events.k8s.io/v1/namespaces/${namespace}/events`,
+  });
+  return list.items.filter((event) => event.regarding?.kind === 'AtomixCluster' && event.regarding.name === name);
 }

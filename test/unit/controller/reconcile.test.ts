@@ -207,18 +207,20 @@ describe('creating a cluster', () => {
   });
 });
 
-describe('keeping a cluster converged', () => {
-  async function converged() {
-    const fake = new FakeCluster();
-    const reconciler = new ClusterReconciler(fake.deps());
-    await reconciler.reconcile(KEY);
-    fake.allPodsReady();
-    await reconciler.reconcile(KEY);
-    fake.takeWrites();
-    fake.nowMs += MAX_CACHE_LAG_MS;
-    return { fake, reconciler };
-  }
+/** A cluster whose objects exist and whose pods are all ready, with the writes and events so far forgotten. */
+async function converged() {
+  const fake = new FakeCluster();
+  const reconciler = new ClusterReconciler(fake.deps());
+  await reconciler.reconcile(KEY);
+  fake.allPodsReady();
+  await reconciler.reconcile(KEY);
+  fake.takeWrites();
+  fake.events.splice(0);
+  fake.nowMs += MAX_CACHE_LAG_MS;
+  return { fake, reconciler };
+}
 
+describe('keeping a cluster converged', () => {
   test('an owned object edited by hand is applied again', async () => {
     const { fake, reconciler } = await converged();
     fake.objects.get('ConfigMap/example-atomixcluster-raft-config')!.data['atomix.conf'] = '{}';
@@ -363,17 +365,6 @@ describe('objects the cluster does not control', () => {
 });
 
 describe('a namespace being deleted', () => {
-  async function converged() {
-    const fake = new FakeCluster();
-    const reconciler = new ClusterReconciler(fake.deps());
-    await reconciler.reconcile(KEY);
-    fake.allPodsReady();
-    await reconciler.reconcile(KEY);
-    fake.takeWrites();
-    fake.events.splice(0);
-    return { fake, reconciler };
-  }
-
   test('objects deleted with their namespace are not put back: the first repair asks about the namespace', async () => {
     const { fake, reconciler } = await converged();
     fake.objects.delete('ConfigMap/example-atomixcluster-raft-config');
@@ -402,17 +393,6 @@ describe('a namespace being deleted', () => {
 
 describe('telling cache lag from drift', () => {
   const raftConfig = 'ConfigMap/example-atomixcluster-raft-config';
-
-  async function converged() {
-    const fake = new FakeCluster();
-    const reconciler = new ClusterReconciler(fake.deps());
-    await reconciler.reconcile(KEY);
-    fake.allPodsReady();
-    await reconciler.reconcile(KEY);
-    fake.takeWrites();
-    fake.events.splice(0);
-    return { fake, reconciler };
-  }
 
   test('an edit right after the operator wrote the object is corrected at once, not hidden for a while', async () => {
     const { fake, reconciler } = await converged();
