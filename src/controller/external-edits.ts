@@ -3,10 +3,10 @@
 // coming, the operator puts the object back less and less often (per object, exponentially) and
 // says once, in a Warning Event, who is fighting it, instead of matching every edit with a write.
 
-export const FIRST_RESTORE_DELAY_MS = 5_000;
-export const MAX_RESTORE_DELAY_MS = 5 * 60_000;
+const FIRST_RESTORE_DELAY_MS = 5_000;
+const MAX_RESTORE_DELAY_MS = 5 * 60_000;
 /** A fight is over once the object has stayed as applied for this long. */
-export const FIGHT_MEMORY_MS = 10 * 60_000;
+const FIGHT_MEMORY_MS = 10 * 60_000;
 
 interface Fight {
   restores: number;

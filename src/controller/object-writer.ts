@@ -4,7 +4,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { AtomixCluster, AtomixClusterStatus } from '../api/schema.js';
 import type { KubeObject } from '../render/index.js';
-import { applyObject, applyStatus, createObject, isUidPreconditionFailure, type CreateResult } from '../kube/apply.js';
+import { applyObject, createObject, isUidPreconditionFailure, type CreateResult } from '../kube/apply.js';
+import { applyStatus } from '../kube/status-apply.js';
 import { isNotFound } from '../kube/errors.js';
 import { objectPath, resources } from '../kube/resources.js';
 import type { KubeClient } from '../kube/client.js';

@@ -104,6 +104,7 @@ export class Operator {
     this.workers = runWorkers(this.queue, this.options.concurrency ?? DEFAULT_CONCURRENCY, (key) => reconciler.reconcile(key), {
       signal: this.stopController.signal,
       onError: (key, error) => log.error({ cluster: key, err: error }, 'reconcile failed; retrying with backoff'),
+      onBlocked: (key, reason) => log.warn({ cluster: key, reason }, 'reconcile blocked until the spec, or the object in the way, changes'),
       ...(this.options.metrics ? { metrics: this.options.metrics.reconciler('atomixcluster') } : {}),
     });
     this.resyncTimer = setInterval(() => this.resync(), this.options.resyncMs ?? DEFAULT_RESYNC_MS);

@@ -6,12 +6,8 @@ import type { Problem } from './status.js';
 
 export const NAME_CONFLICT = 'NameConflict';
 
-export function controllerUidOf(object: KubernetesObject): string | undefined {
-  return object.metadata?.ownerReferences?.find((owner) => owner.controller)?.uid;
-}
-
 export function isControlledBy(object: KubernetesObject, uid: string | undefined): boolean {
-  return uid !== undefined && controllerUidOf(object) === uid;
+  return uid !== undefined && object.metadata?.ownerReferences?.find((owner) => owner.controller)?.uid === uid;
 }
 
 /** Who holds an object: its controller, else the field managers that wrote it (from managedFields, when known). */
@@ -27,6 +23,7 @@ export function nameConflict(kind: string, name: string, holder: string): Proble
   return {
     reason: NAME_CONFLICT,
     message: `${kind} ${name} already exists, ${holder}; the operator leaves it alone and takes the name once it is gone (or rename the cluster or group)`,
+    terminal: true,
   };
 }
 

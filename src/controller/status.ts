@@ -2,6 +2,7 @@
 // StatefulSets' own status, and the problems this reconcile ran into.
 import type { AtomixCluster, AtomixClusterStatus, GroupStatus } from '../api/schema.js';
 import { names } from '../api/names.js';
+import type { ClusterPlan, GroupPlan } from '../render/index.js';
 import { CONDITION, mergeConditions, type ConditionInput } from './conditions.js';
 
 export interface ObservedStatefulSet {
@@ -16,34 +17,8 @@ export type StatefulSetLookup = (name: string) => ObservedStatefulSet | undefine
 export interface Problem {
   readonly reason: string;
   readonly message: string;
-}
-
-interface GroupPlan {
-  name: string;
-  statefulSets: { name: string; replicas: number }[];
-}
-
-function plannedGroups(cluster: AtomixCluster): { management: GroupPlan; partitions: GroupPlan[]; benchmark?: GroupPlan } {
-  const { spec } = cluster;
-  const c = cluster.metadata.name;
-  return {
-    management: { name: 'management', statefulSets: [{ name: names.managementStatefulSet(c), replicas: spec.managementGroup.size }] },
-    partitions: (spec.partitionGroups ?? []).map((group) => ({
-      name: group.name,
-      statefulSets: [{ name: names.groupStatefulSet(c, group.name), replicas: group.size }],
-    })),
-    ...(spec.benchmark
-      ? {
-          benchmark: {
-            name: 'benchmark',
-            statefulSets: [
-              { name: names.benchWorkers(c), replicas: spec.benchmark.size },
-              { name: names.benchCoordinator(c), replicas: 1 },
-            ],
-          },
-        }
-      : {}),
-  };
+  /** Retrying cannot fix it: it waits for a change of the spec, or of the object in the way. */
+  readonly terminal?: true;
 }
 
 /** Ready pods count only once the StatefulSet controller has seen the current spec and rolled it out. */
@@ -70,11 +45,11 @@ const isReady = (group: GroupStatus) => group.readyReplicas >= group.replicas;
 
 export function computeStatus(
   cluster: AtomixCluster,
+  plan: ClusterPlan,
   lookup: StatefulSetLookup,
   problems: readonly Problem[],
   now: Date,
 ): AtomixClusterStatus {
-  const plan = plannedGroups(cluster);
   const management = groupStatus(plan.management, lookup);
   const partitionGroups = plan.partitions.map((group) => groupStatus(group, lookup));
   const benchmark = plan.benchmark ? groupStatus(plan.benchmark, lookup) : undefined;

@@ -7,7 +7,7 @@ import type http from 'node:http';
 import type https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
-import type { RawRequest, RawRequester } from './apply.js';
+import type { RawRequest, RawRequester } from './transport.js';
 import { errorFromStatus } from './errors.js';
 import { HttpTransport, parseJson, type HttpRequest } from './http.js';
 import type { ListWatchTransport, ObjectList, QueryParams, WatchEvent } from './informer.js';

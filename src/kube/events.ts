@@ -14,7 +14,7 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { systemClock, toMicroTime, type Clock } from './clock.js';
-import type { RawRequester } from './apply.js';
+import type { RawRequester } from './transport.js';
 
 type EventType = 'Normal' | 'Warning';
 

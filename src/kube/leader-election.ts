@@ -11,7 +11,7 @@
  * Note: each renewal is a write to the Lease (one every retry period while leading).
  */
 import { sleep, systemClock, toMicroTime, type Clock } from './clock.js';
-import type { RawRequester } from './apply.js';
+import type { RawRequester } from './transport.js';
 import { isConflict, isNotFound } from './errors.js';
 import { collectionPath, objectPath, resources } from './resources.js';
 

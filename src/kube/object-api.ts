@@ -6,7 +6,7 @@
  * fields its models do not know.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { PatchStrategy, type ObjectPatcher, type RawRequester } from './apply.js';
+import { PatchStrategy, type ObjectPatcher, type RawRequester } from './transport.js';
 import { apiVersionOf, objectPath, resources, type ResourceType } from './resources.js';
 
 const resourceByType = new Map<string, ResourceType>(

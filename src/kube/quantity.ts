@@ -57,7 +57,7 @@ export function compareQuantities(a: Quantity, b: Quantity): -1 | 0 | 1 {
 }
 
 /** The value rounded away from zero to a multiple of 1m, as the API server stores ResourceList values. */
-export function roundUpToMilli(quantity: Quantity): Quantity {
+function roundUpToMilli(quantity: Quantity): Quantity {
   if (quantity.exponent >= MILLI_EXPONENT || quantity.mantissa === 0n) return quantity;
   const shift = MILLI_EXPONENT - quantity.exponent;
   const sign = BigInt(quantitySign(quantity));

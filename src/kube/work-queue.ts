@@ -75,7 +75,7 @@ export class TokenBucketRateLimiter implements RateLimiter {
 }
 
 /** The longest delay any of `limiters` asks for (client-go's MaxOfRateLimiter). */
-export class MaxOfRateLimiter implements RateLimiter {
+class MaxOfRateLimiter implements RateLimiter {
   private readonly limiters: readonly RateLimiter[];
 
   constructor(...limiters: RateLimiter[]) {

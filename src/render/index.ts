@@ -42,6 +42,33 @@ export function renderCluster(cluster: AtomixCluster, options: RenderOptions = D
   ];
 }
 
+/** A group as its status reports it: the StatefulSets that run it and the pods each should have. */
+export interface GroupPlan {
+  readonly name: string;
+  readonly statefulSets: readonly { readonly name: string; readonly replicas: number }[];
+}
+
+export interface ClusterPlan {
+  readonly management: GroupPlan;
+  readonly partitions: readonly GroupPlan[];
+  readonly benchmark?: GroupPlan;
+}
+
+/** The groups renderCluster builds StatefulSets for, so the status counts exactly those. */
+export function planCluster(cluster: AtomixCluster, options: RenderOptions = DEFAULT_RENDER_OPTIONS): ClusterPlan {
+  const ctx = contextOf(cluster, options);
+  const { spec } = cluster;
+  const plan = (name: string, groups: readonly NodeGroup[]): GroupPlan => ({
+    name,
+    statefulSets: groups.map((group) => ({ name: group.statefulSet, replicas: group.replicas })),
+  });
+  return {
+    management: plan('management', [managementGroup(ctx, spec.managementGroup)]),
+    partitions: (spec.partitionGroups ?? []).map((group) => plan(group.name, [partitionGroup(ctx, group)])),
+    ...(spec.benchmark ? { benchmark: plan('benchmark', benchmarkGroups(ctx, spec.benchmark)) } : {}),
+  };
+}
+
 function nodeGroupObjects(ctx: ClusterContext, group: NodeGroup, owners: OwnerReference[] | undefined): KubeObject[] {
   const labels = groupLabels(group.id, ctx.version);
   const meta = (name: string) => objectMeta(name, ctx.namespace, labels, owners);

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import type { RawRequester } from '../../src/kube/apply.js';
+import type { RawRequester } from '../../src/kube/transport.js';
 
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';
 const ROLE_FILE = fileURLToPath(new URL('../../deploy/role.yaml', import.meta.url));

@@ -3,11 +3,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { ClusterReconciler, MAX_CACHE_LAG_MS, NAME_CONFLICT_RECHECK_MS, STATUS_COALESCE_MS, type ReconcileDeps } from '../../../src/controller/reconcile.js';
+import { ClusterReconciler, MAX_CACHE_LAG_MS, type ReconcileDeps } from '../../../src/controller/reconcile.js';
+import { NAME_CONFLICT_RECHECK_MS } from '../../../src/controller/object-sync.js';
+import { STATUS_COALESCE_MS } from '../../../src/controller/status-report.js';
 import { DEFAULT_RENDER_OPTIONS, type KubeObject } from '../../../src/render/index.js';
 import type { AtomixCluster } from '../../../src/api/schema.js';
 import { exampleCluster } from '../../support/manifests.js';
-import { withAppliedHash } from '../../../src/kube/apply.js';
+import { withAppliedHash } from '../../../src/kube/hash.js';
 import { KubeApiError } from '../../../src/kube/errors.js';
 
 const KEY = 'default/example-atomixcluster';
@@ -264,7 +266,9 @@ describe('keeping a cluster converged', () => {
     const { fake, reconciler } = await converged();
     fake.cluster.spec.partitionGroups![0]!.raft!.storage.size = '10G';
     fake.cluster.metadata.generation = 2;
-    await assert.rejects(reconciler.reconcile(KEY), /storage size and className cannot change/);
+    const outcome = await reconciler.reconcile(KEY);
+    assert.match(outcome.blocked ?? '', /storage size and className cannot change/, 'blocked until the spec changes, not retried with backoff');
+    assert.equal(outcome.requeueAfterMs, undefined);
     assert.deepEqual(fake.takeWrites(), ['status']);
     assert.equal(condition(fake, 'Degraded').status, 'True');
     assert.equal(condition(fake, 'Degraded').reason, 'StorageImmutable');
@@ -323,6 +327,7 @@ describe('objects the cluster does not control', () => {
     assert.match(condition(fake, 'Degraded').message, /ConfigMap example-atomixcluster-raft-config already exists, managed by "kubectl-create"/);
     assert.equal(fake.events.filter((e) => e.startsWith('Warning NameConflict')).length, 1);
     assert.equal(outcome.requeueAfterMs, NAME_CONFLICT_RECHECK_MS, 'looked at again, since no watch sees that object');
+    assert.match(outcome.blocked ?? '', /ConfigMap example-atomixcluster-raft-config already exists/);
 
     fake.nowMs += NAME_CONFLICT_RECHECK_MS;
     await reconciler.reconcile(KEY);
@@ -429,5 +434,43 @@ describe('telling cache lag from drift', () => {
     const warnings = fake.events.filter((e) => e.startsWith('Warning ExternalChanges'));
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /ConfigMap example-atomixcluster-raft-config keeps being changed by field manager "config-bot"/);
+  });
+});
+
+describe('each pass ends in a classified outcome', () => {
+  test('done: converged, or the cluster is gone', async () => {
+    const { fake, reconciler } = await converged();
+    assert.deepEqual(await reconciler.reconcile(KEY), {});
+    fake.cluster.metadata.deletionTimestamp = new Date(0).toISOString();
+    assert.deepEqual(await reconciler.reconcile(KEY), {});
+  });
+
+  test('requeue: progress held back to be coalesced comes back when it may be written', async () => {
+    const { fake, reconciler } = await converged();
+    fake.objects.get('StatefulSet/example-atomixcluster-raft')!.status.readyReplicas = 2;
+    await reconciler.reconcile(KEY);
+    fake.objects.get('StatefulSet/example-atomixcluster-raft')!.status.readyReplicas = 1;
+    const outcome = await reconciler.reconcile(KEY);
+    assert.equal(outcome.blocked, undefined);
+    assert.ok(outcome.requeueAfterMs !== undefined && outcome.requeueAfterMs <= STATUS_COALESCE_MS, JSON.stringify(outcome));
+  });
+
+  test('blocked: a spec the API server would not have admitted waits for a spec change', async () => {
+    const { fake, reconciler } = await converged();
+    (fake.cluster.spec.partitionGroups![0] as Json).log = {};
+    const outcome = await reconciler.reconcile(KEY);
+    assert.match(outcome.blocked ?? '', /a partition group needs exactly one protocol/);
+    assert.equal(outcome.requeueAfterMs, undefined, 'nothing to look at until the spec changes');
+  });
+
+  test('failed: an apply the API server refused is thrown, for the work queue to retry with backoff', async () => {
+    const { fake, reconciler } = await converged();
+    fake.objects.get('ConfigMap/example-atomixcluster-raft-config')!.data['atomix.conf'] = '{}';
+    fake.failApplyOf = 'ConfigMap/example-atomixcluster-raft-config';
+    fake.objects.delete('Service/example-atomixcluster-raft');
+    fake.hidden.set('Service/example-atomixcluster-raft', { kind: 'Service', metadata: { name: 'example-atomixcluster-raft', uid: 'foreign' } });
+    // A failure wins over a conflict in the same pass: retrying may fix the one.
+    await assert.rejects(reconciler.reconcile(KEY), (error: Error) => /failed: Forbidden/.test(error.message) && !/already exists/.test(error.message));
+    assert.match(condition(fake, 'Degraded').message, /already exists/, 'both are in the status');
   });
 });

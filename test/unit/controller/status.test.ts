@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import type { Condition } from '../../../src/api/schema.js';
 import { mergeConditions, type ConditionInput } from '../../../src/controller/conditions.js';
 import { computeStatus, type ObservedStatefulSet } from '../../../src/controller/status.js';
+import { planCluster } from '../../../src/render/index.js';
 import { exampleCluster } from '../../support/manifests.js';
 
 const NOW = new Date('2026-12-01T10:00:00.000Z');
@@ -15,7 +16,7 @@ describe('ready pods of a group (the README example: management 1 pod, raft 3 po
   const readyRaftPods = (raft: ObservedStatefulSet | undefined) => {
     const management: ObservedStatefulSet = { metadata: { generation: 1 }, status: { observedGeneration: 1, readyReplicas: 1, updatedReplicas: 1 } };
     const lookup = (name: string) => (name === 'example-atomixcluster-raft' ? raft : management);
-    const status = computeStatus(cluster, lookup, [], NOW);
+    const status = computeStatus(cluster, planCluster(cluster), lookup, [], NOW);
     return { ready: status.partitionGroups?.[0]?.readyReplicas, readyGroups: status.readyGroups };
   };
   const cases: { name: string; raft: ObservedStatefulSet | undefined; ready: number; readyGroups: string }[] = [

@@ -1,17 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import {
-  APPLIED_HASH_ANNOTATION,
-  applyObject,
-  applyStatus,
-  contentHash,
-  needsApply,
-  semanticallyEqual,
-  withAppliedHash,
-  type ObjectPatcher,
-  type RawRequest,
-} from '../../../src/kube/apply.js';
+import { applyObject } from '../../../src/kube/apply.js';
+import { needsApply, semanticallyEqual } from '../../../src/kube/diff.js';
+import { APPLIED_HASH_ANNOTATION, contentHash, withAppliedHash } from '../../../src/kube/hash.js';
+import { applyStatus } from '../../../src/kube/status-apply.js';
+import type { ObjectPatcher, RawRequest } from '../../../src/kube/transport.js';
 import type { ResourceType } from '../../../src/kube/resources.js';
 
 type Obj = KubernetesObject & Record<string, unknown>;

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { KubeClient, loadKubeConfig } from '../../../src/kube/client.js';
-import { applyObject, PatchStrategy } from '../../../src/kube/apply.js';
+import { applyObject } from '../../../src/kube/apply.js';
+import { PatchStrategy } from '../../../src/kube/transport.js';
 import { KubeApiError } from '../../../src/kube/errors.js';
 import type { WatchEvent } from '../../../src/kube/informer.js';
 

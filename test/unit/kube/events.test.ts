@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RawRequest } from '../../../src/kube/apply.js';
+import type { RawRequest } from '../../../src/kube/transport.js';
 import { ManualClock } from '../../../src/kube/clock.js';
 import { EventRecorder, type EventDetails } from '../../../src/kube/events.js';
 

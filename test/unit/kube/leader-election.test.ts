@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RawRequest, RawRequester } from '../../../src/kube/apply.js';
+import type { RawRequest, RawRequester } from '../../../src/kube/transport.js';
 import { ManualClock } from '../../../src/kube/clock.js';
 import { KubeApiError } from '../../../src/kube/errors.js';
 import { LeaderElector, type Lease, type LeadershipEnd } from '../../../src/kube/leader-election.js';

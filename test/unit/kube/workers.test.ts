@@ -163,3 +163,25 @@ test('an already aborted signal returns without reconciling', async () => {
   }, { signal: AbortSignal.abort() });
   assert.equal(calls, 0);
 });
+
+test('a blocked key is reported once per reason, not retried, and still honours its requeue', async () => {
+  const { queue, controller, outcomes, clock } = setup();
+  const reported: Array<[string, string]> = [];
+  let passes = 0;
+  const reasons = ['name taken', 'name taken', 'storage immutable'];
+  const running = runWorkers(queue, 1, async () => ({ blocked: reasons[Math.min(passes++, reasons.length - 1)]!, requeueAfterMs: 1_000 }), {
+    signal: controller.signal,
+    clock,
+    onBlocked: (key, reason) => reported.push([key, reason]),
+    metrics: { reconciled: (outcome) => outcomes.push(outcome), activeWorkers: () => {} },
+  });
+  queue.add('k');
+  await settle();
+  for (let i = 0; i < 2; i++) await clock.advance(1_000);
+  assert.equal(passes, 3, 'looked at again only when asked to');
+  assert.deepEqual(reported, [['k', 'name taken'], ['k', 'storage immutable']]);
+  assert.deepEqual(outcomes, ['blocked', 'blocked', 'blocked']);
+  assert.equal(queue.numRequeues('k'), 0, 'no backoff: blocked is not a failure');
+  controller.abort();
+  await running;
+});
