@@ -67,8 +67,8 @@ describe(`${CLUSTERS} idle clusters with every optional field set`, { timeout: 1
       method: 'GET',
       path: objectPath(resources.statefulSets, namespace, 'idle-000-management'),
     });
-    // The API server stored its canonical form, not what the operator sent (0.0000000001).
-    assert.deepEqual((sts.spec.template.spec.containers[0]?.resources as { requests: object }).requests, { cpu: '1m', memory: '1k', 'ephemeral-storage': '1536Mi' });
+    // The API server stored its canonical form (1m), not what the operator sent (0.0000000001).
+    assert.deepEqual((sts.spec.template.spec.containers[0]?.resources as { requests: object }).requests, { cpu: '1m', memory: '1e3', 'ephemeral-storage': '1536Mi' });
     const applies = await metrics.registry.getSingleMetric('atomix_operator_object_applies_total')!.get();
     const repeated = applies.values.filter((sample) => sample.value > 1);
     assert.deepEqual(repeated.map((sample) => sample.labels), [], 'no object applied more than once');
