@@ -22,9 +22,11 @@ const EXTENDED_RESOURCE_PATTERN =
 const celQuantity = (self: string) => `quantity(string(${self}))`;
 const celIsQuantity = (self: string) => `isQuantity(string(${self}))`;
 
+/** Bounds are constants of this file; a malformed value is the schema pattern's to report. */
 function atMost(value: string | number, bound: string): boolean {
   const quantity = parseQuantity(value);
-  return quantity === undefined || compareQuantities(quantity, parseQuantity(bound)!) <= 0;
+  const limit = parseQuantity(bound);
+  return quantity === undefined || limit === undefined || compareQuantities(quantity, limit) <= 0;
 }
 
 function positiveOrMalformed(value: string | number): boolean {

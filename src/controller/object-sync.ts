@@ -228,10 +228,10 @@ export class ObjectSync {
     const wanted = new Set(desired.map((o) => `${o.kind}/${o.metadata.name}`));
     const orphans = this.deps.owned
       .ownedBy(pass.cluster.metadata.uid ?? '')
-      .filter((o) => !wanted.has(`${o.kind}/${o.metadata?.name}`) && !o.metadata?.deletionTimestamp);
+      .filter((o) => !wanted.has(`${o.kind ?? ''}/${o.metadata?.name ?? ''}`) && !o.metadata?.deletionTimestamp);
     const outcomes: ObjectOutcome[] = [];
     for (const orphan of orphans) {
-      const label = `${orphan.kind} ${orphan.metadata?.name}`;
+      const label = `${orphan.kind ?? ''} ${orphan.metadata?.name ?? ''}`;
       const trackKey = `${pass.key}|delete ${label}`;
       if (this.writes.inFlight(trackKey, orphan.metadata?.resourceVersion, this.deps.now())) continue;
       try {

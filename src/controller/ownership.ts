@@ -14,7 +14,7 @@ export function isControlledBy(object: KubernetesObject, uid: string | undefined
 export function holderOf(object: KubernetesObject): string {
   const controller = object.metadata?.ownerReferences?.find((owner) => owner.controller);
   if (controller) return `controlled by ${controller.kind} ${controller.name}`;
-  const managers = [...new Set((object.metadata?.managedFields ?? []).map((entry) => entry.manager).filter(Boolean))];
+  const managers = [...new Set((object.metadata?.managedFields ?? []).flatMap((entry) => (entry.manager ? [entry.manager] : [])))];
   if (managers.length > 0) return `managed by ${managers.map((m) => `"${m}"`).join(', ')}`;
   return 'not controlled by this AtomixCluster';
 }

@@ -57,8 +57,9 @@ export class StatusReport {
     if (progressOnly && sinceLastWrite < STATUS_COALESCE_MS) return STATUS_COALESCE_MS - sinceLastWrite;
     const written = await pass.write(() => this.deps.writer.writeStatus(cluster, status));
     this.writes.set(key, { status, replaced: cluster.metadata.resourceVersion, written: written.resourceVersion, at: now.getTime() });
-    if (problems.length > 0 && !sameVerdict(cluster.status?.conditions, status.conditions)) {
-      this.deps.events.warning(cluster, problems[0]!.reason, problems.map((p) => p.message).join('; '));
+    const [first] = problems;
+    if (first && !sameVerdict(cluster.status?.conditions, status.conditions)) {
+      this.deps.events.warning(cluster, first.reason, problems.map((p) => p.message).join('; '));
     }
     return undefined;
   }
