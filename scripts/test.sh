@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: on a fresh machine it installs everything the tests need
 # (npm packages, the control-plane binaries, CoreDNS, the Atomix images; all but the
-# first cached outside the repo), checks generated files and types, then runs the unit,
+# first cached outside the repo), checks generated files, types, lint and unused code,
+# then runs the unit,
 # integration (real control plane) and Atomix (real JVMs) suites.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,14 @@ npx tsx src/cli/main.ts crd | diff -u deploy/crds/atomixcluster_crd.yaml - \
 
 step "typecheck"
 npx tsc -p tsconfig.test.json
+
+step "lint (typescript-eslint strict-type-checked) and unused files, dependencies and exports (knip)"
+# `npm run lint` checks every file; this step leaves out the files listed in
+# scripts/lint-pending.txt, whose findings wait for their rewrites to land.
+mapfile -t lint_pending < <(grep -v '^#' scripts/lint-pending.txt)
+npx eslint --max-warnings=0 "${lint_pending[@]/#/--ignore-pattern=}" .
+# Exports and types join once src/controller and src/local stop moving (issue 11).
+npx knip --exclude exports,types
 
 suite() {
   local name=$1

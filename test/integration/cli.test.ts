@@ -24,8 +24,8 @@ function spawnCli(args: string[], env: Record<string, string> = {}): Spawned {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => output, exit };
 }
@@ -68,7 +68,7 @@ describe('atomix-operator run', { timeout: 180_000 }, async () => {
     assert.equal(await operator.exit, 0);
     const lines = operator.output().trim().split('\n');
     for (const line of lines) assert.doesNotThrow(() => JSON.parse(line), `not JSON: ${line}`);
-    assert.ok(lines.some((line) => JSON.parse(line).msg === 'stopped'));
+    assert.ok(lines.some((line) => (JSON.parse(line) as { msg?: string }).msg === 'stopped'));
     const lease = await admin.request<{ spec: { holderIdentity?: string } }>({
       method: 'GET',
       path: `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/atomix-operator`,

@@ -51,7 +51,7 @@ test('rendered objects need no second apply once the server stored and defaulted
       what: 'the informers to see every applied object',
     });
     for (const object of stamped) {
-      assert.equal(needsApply(object, cache.live(object)), false, `${object.kind}/${object.metadata?.name} needs no apply: ${JSON.stringify(cache.live(object))}`);
+      assert.equal(needsApply(object, cache.live(object)), false, `${object.kind ?? ''}/${object.metadata?.name ?? ''} needs no apply: ${JSON.stringify(cache.live(object))}`);
     }
     const writesSteady = client.requests.writes();
     for (const object of desired) {

@@ -9,9 +9,9 @@ import { adminKubeConfig, createTestNamespace, waitFor } from '../support/cluste
 function recordChanges(informer: Informer): string[] {
   const changes: string[] = [];
   informer.addHandler({
-    onAdd: (object) => changes.push(`add ${object.metadata?.name}`),
-    onUpdate: (_previous, current) => changes.push(`update ${current.metadata?.name}`),
-    onDelete: (object) => changes.push(`delete ${object.metadata?.name}`),
+    onAdd: (object) => changes.push(`add ${object.metadata?.name ?? ''}`),
+    onUpdate: (_previous, current) => changes.push(`update ${current.metadata?.name ?? ''}`),
+    onDelete: (object) => changes.push(`delete ${object.metadata?.name ?? ''}`),
   });
   return changes;
 }

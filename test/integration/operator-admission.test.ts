@@ -23,7 +23,7 @@ describe('the API server rejects values Kubernetes would refuse, as render does'
       assert.ok(expected, `render names ${field}: ${JSON.stringify(local.errors)}`);
       const error = await createCluster(admin, namespace, manifest).then(
         () => assert.fail('the API server accepted it'),
-        (e: { statusCode?: number; message: string }) => e,
+        (e: unknown) => e as { statusCode?: number; message: string },
       );
       assert.equal(error.statusCode, 422);
       assert.ok(error.message.includes(`${field}: `), `API server message "${error.message}" names ${field}`);
