@@ -34,6 +34,13 @@ const DNS_LABEL_PATTERN = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
 const LABEL_VALUE_PATTERN = '^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$';
 const MAX_LABEL_VALUE = 63;
 const ENV_NAME_PATTERN = '^[-._a-zA-Z][-._a-zA-Z0-9]*$';
+/** What a pattern means, in the words of the CLI's validation messages (validate.ts). */
+export const PATTERN_MEANINGS: Readonly<Record<string, string>> = {
+  [QUANTITY_PATTERN]: 'must be a Kubernetes quantity such as 2G, 10Gi, 500m or 1',
+  [MEMORY_SIZE_PATTERN]: 'must be a memory size such as 64M, 1K, 512KiB or 1MB',
+  [DURATION_PATTERN]: 'must be a duration such as 500ms, 30s, 10m or 1h',
+  [DNS_LABEL_PATTERN]: 'must be a DNS label: lowercase letters, digits and "-", starting with a letter',
+};
 /** Set by the operator on every Atomix container; a user value would break node identity. */
 const RESERVED_ENV_NAMES = ['POD_NAME', 'POD_NAMESPACE', 'NODE_NAME'] as const;
 

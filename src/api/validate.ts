@@ -3,7 +3,7 @@
 // `kubectl create` would, and reports every problem at once by field path.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
-import { AtomixClusterSchema, type AtomixCluster } from './schema.js';
+import { AtomixClusterSchema, PATTERN_MEANINGS, type AtomixCluster } from './schema.js';
 import { rulesOf, type Rule } from './rules.js';
 import { API_VERSION, KIND } from './group.js';
 
@@ -106,16 +106,8 @@ function toFieldError(error: ErrorObject): FieldError {
   }
 }
 
-const PATTERN_MEANINGS: Record<string, string> = {
-  '^[a-z]([-a-z0-9]*[a-z0-9])?$': 'must be a DNS label: lowercase letters, digits and "-", starting with a letter',
-  '^[0-9]+(B|[KkMmGg]|[KMG]i|[KMG]iB|kB|MB|GB)?$': 'must be a memory size such as 64M, 1K, 512KiB or 1MB',
-  '^[0-9]+(ms|s|m|h|d)?$': 'must be a duration such as 500ms, 30s, 10m or 1h',
-};
-
 function describePattern(pattern: string): string {
-  if (PATTERN_MEANINGS[pattern]) return PATTERN_MEANINGS[pattern];
-  if (pattern.startsWith('^(\\+|-)?')) return 'must be a Kubernetes quantity such as 2G, 10Gi, 500m or 1';
-  return `must match ${pattern}`;
+  return PATTERN_MEANINGS[pattern] ?? `must match ${pattern}`;
 }
 
 function parseFieldPath(fieldPath: string | undefined): string[] {
