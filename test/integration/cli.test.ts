@@ -1,8 +1,8 @@
 // The operator's processes as users run them: `run` (as deployed) and `local` (the demo).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '../../src/local/ports.js';
@@ -77,7 +77,28 @@ describe('atomix-operator run', { timeout: 180_000 }, async () => {
   });
 });
 
-describe('atomix-operator local', { timeout: 240_000 }, () => {
+describe('atomix-operator local', { timeout: 900_000 }, () => {
+  test('with real pods (the default): the example forms from real JVMs through DNS, serves a counter, and Ctrl-C removes every pod', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'atomix-local-'));
+    try {
+      const local = spawnCli(['local', '--dir', dir]);
+      await waitFor(() => local.output().includes('press Ctrl-C'), { what: 'the local demo to be up', timeoutMs: 600_000 });
+      assert.match(local.output(), /pods run for real/);
+      assert.match(local.output(), /AtomixCluster example-atomixcluster: Ready, groups ready 2\/2/);
+      assert.match(local.output(), /example-atomixcluster-raft-2\s+10\.\d+\.\d+\.\d+\s+on local-node-\d/);
+      assert.match(local.output(), /a counter on the raft group: incremented through (\S+) to 1, read back through (?!\1)\S+: 1/);
+      const hostAddress = /pod network on (\d+\.\d+\.\d+\.\d+)/.exec(readFileSync(join(dir, 'operator.log'), 'utf8'))?.[1];
+      assert.ok(hostAddress, 'the log names the pod network');
+      local.child.kill('SIGINT');
+      assert.equal(await local.exit, 0);
+      assert.match(local.output(), /stopped/);
+      assert.ok(!execFileSync('ip', ['-br', 'addr'], { encoding: 'utf8' }).includes(`${hostAddress}/`), 'the pod bridge is gone');
+      assert.ok(!existsSync(join(dir, 'sandbox', 'pods')), 'no pod sandbox is left');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('starts a control plane, runs the example until Ready, and cleans up on Ctrl-C', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'atomix-local-'));
     try {
