@@ -1,7 +1,12 @@
 // A client for the agent's REST API (/v1, as in the real Atomix 3.1 agent) and for the
 // launcher's own /launcher/v1 endpoints.
 import assert from 'node:assert/strict';
-import type { LocalNode } from './local-cluster.js';
+
+/** A pod's agent: its name (for messages) and http://<pod IP>:5678. */
+export interface AgentEndpoint {
+  pod: string;
+  httpUrl: string;
+}
 
 const REQUEST_TIMEOUT_MS = 60_000;
 
@@ -11,7 +16,7 @@ export interface Reply {
 }
 
 /** A string body is sent as text/plain, anything else as JSON, as the agent's resources expect. */
-export async function call(node: LocalNode, method: string, path: string, body?: unknown): Promise<Reply> {
+export async function call(node: AgentEndpoint, method: string, path: string, body?: unknown): Promise<Reply> {
   const headers: Record<string, string> = {};
   let payload: string | undefined;
   if (typeof body === 'string') {
@@ -26,7 +31,7 @@ export async function call(node: LocalNode, method: string, path: string, body?:
 }
 
 /** Calls and asserts a 200, returning the body parsed as JSON, or undefined when empty. */
-export async function ok(node: LocalNode, method: string, path: string, body?: unknown): Promise<unknown> {
+export async function ok(node: AgentEndpoint, method: string, path: string, body?: unknown): Promise<unknown> {
   const reply = await call(node, method, path, body);
   assert.equal(reply.status, 200, `${method} ${path} on ${node.pod}: ${reply.status} ${reply.body}`);
   return reply.body === '' ? undefined : JSON.parse(reply.body);
@@ -46,11 +51,11 @@ export interface PartitionGroupInfo {
   partitions: PartitionInfo[];
 }
 
-export async function partitionGroups(node: LocalNode): Promise<PartitionGroupInfo[]> {
+export async function partitionGroups(node: AgentEndpoint): Promise<PartitionGroupInfo[]> {
   return (await ok(node, 'GET', '/launcher/v1/partition-groups')) as PartitionGroupInfo[];
 }
 
-export async function memberIds(node: LocalNode): Promise<string[]> {
+export async function memberIds(node: AgentEndpoint): Promise<string[]> {
   const members = (await ok(node, 'GET', '/v1/cluster/nodes')) as { id: string }[];
   return members.map((member) => member.id).sort();
 }

@@ -1,109 +1,278 @@
-// The README's example cluster (a management group of 1 and a Raft group "raft" of 3 nodes
-// with 3 partitions), plus one benchmark worker as a client-only node, run on real Atomix 3.1
-// exactly as rendered.
+// The README's example cluster (deploy/crds/atomixcluster_cr.yaml: a management group of 1 and
+// a Raft group "raft" of 3 nodes with 3 partitions) created through the operator on real pods:
+// every node is a JVM in its pod sandbox, found by DNS discovery of the operator's Service (no
+// bootstrap list), and a real client's acknowledged writes survive pod deletion and a JVM kill.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderCluster, type KubeObject } from '../../src/render/index.js';
 import { names } from '../../src/api/names.js';
-import { validateCluster } from '../../src/api/validate.js';
-import type { AtomixCluster } from '../../src/api/schema.js';
+import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
+import { renderCluster } from '../../src/render/index.js';
+import { objectPath, resources } from '../../src/kube/resources.js';
 import { waitUntil } from '../../src/local/readiness.js';
-import { exampleCluster, mergePatch } from '../support/manifests.js';
-import { CONVERGE_TIMEOUT_MS, SUITE_TIMEOUT_MS, useLocalCluster } from './cluster-fixture.js';
-import { call, memberIds, ok, partitionGroups } from './agent-client.js';
-import { memorySizeBytes, renderedAtomixConfig, renderedGroup } from './rendered-config.js';
+import { exampleCluster, readManifest } from '../support/manifests.js';
+import { procStat } from '../support/processes.js';
+import { CONVERGE_TIMEOUT_MS, READY_TIMEOUT_MS, SUITE_TIMEOUT_MS, useRealCluster, type RealCluster } from './real-cluster.js';
+import { call, memberIds, ok, partitionGroups, type AgentEndpoint } from './agent-client.js';
+import { memorySizeBytes, renderedGroup, type RenderedAtomixConfig } from './rendered-config.js';
 
-const RAFT = { type: 'multi-raft', group: 'raft' };
+// Linearizable reads: with Atomix's default (sequential) a session on another node may read a
+// value older than an increment another node already acknowledged.
+const RAFT = { type: 'multi-raft', group: 'raft', readConsistency: 'LINEARIZABLE' };
 
-function exampleWithBenchmarkWorker(): AtomixCluster {
-  const result = validateCluster(mergePatch(exampleCluster(), { spec: { benchmark: { size: 1 } } }));
-  if (!result.ok) throw new Error(`invalid cluster: ${JSON.stringify(result.errors)}`);
-  return result.cluster;
-}
-
-describe('the README example cluster on Atomix 3.1', { timeout: SUITE_TIMEOUT_MS }, () => {
-  const spec = exampleWithBenchmarkWorker();
+describe('the README example cluster through the operator on real pods', { timeout: SUITE_TIMEOUT_MS }, () => {
+  const spec = exampleCluster();
   const name = spec.metadata.name;
-  const objects: KubeObject[] = renderCluster(spec);
+  const objects = renderCluster(spec);
   const managementPod = names.podName(names.managementStatefulSet(name), 0);
   const raftPods = [0, 1, 2].map((ordinal) => names.podName(names.groupStatefulSet(name, 'raft'), ordinal));
-  const workerPod = names.podName(names.benchWorkers(name), 0);
-  const running = useLocalCluster(spec);
+  const [raft0 = '', raft1 = '', raft2 = ''] = raftPods;
+  const real = useRealCluster();
+  /** Increments acknowledged by the agent: what the counter must read. */
+  let acknowledged = 0;
 
-  test('every pod the StatefulSets create reports ready on /v1/status', (t) => {
-    const c = running();
-    t.diagnostic(c.summary());
-    const pods = c.nodes.map((node) => node.pod).sort();
-    assert.deepEqual(pods, [...raftPods, names.podName(names.benchCoordinator(name), 0), workerPod, managementPod].sort());
-    assert.ok(c.nodes.every((node) => node.readyAfterMs !== undefined));
+  async function increment(agent: AgentEndpoint, times: number): Promise<void> {
+    for (let index = 0; index < times; index++) {
+      assert.equal(await ok(agent, 'POST', '/v1/atomic-counter/example-counter/inc'), acknowledged + 1);
+      acknowledged++;
+    }
+  }
+
+  async function counterThrough(cluster: RealCluster, pod: string): Promise<number> {
+    const agent = await cluster.agent(pod);
+    // Opening the primitive on a node that just (re)started can race its Raft servers registering.
+    return waitUntil(
+      async () => {
+        await ok(agent, 'POST', '/v1/atomic-counter/example-counter', { protocol: RAFT });
+        return (await ok(agent, 'GET', '/v1/atomic-counter/example-counter')) as number;
+      },
+      { what: `the counter through ${pod}`, timeoutMs: CONVERGE_TIMEOUT_MS, intervalMs: 1000 },
+    );
+  }
+
+  async function waitForPodReady(cluster: RealCluster, pod: string, check: (restarts: number, uid: string) => boolean): Promise<void> {
+    await cluster.explainFailure(() =>
+      waitUntil(
+        async () => {
+          const current = await cluster.pod(pod).catch(() => undefined);
+          const status = current?.status?.containerStatuses?.[0];
+          return status?.ready === true && check(status.restartCount, current?.metadata?.uid ?? '');
+        },
+        { what: `${pod} to be Ready again`, timeoutMs: READY_TIMEOUT_MS, intervalMs: 1000 },
+      ),
+    );
+  }
+
+  /** Uids of the PersistentVolumeClaims a pod mounts. */
+  async function claimUidsOf(cluster: RealCluster, pod: string): Promise<string[]> {
+    const claims = (await cluster.pod(pod)).spec?.volumes?.flatMap((volume) => volume.persistentVolumeClaim?.claimName ?? []) ?? [];
+    const uids = [];
+    for (const claim of claims) {
+      const found = await cluster.admin.request<KubernetesObject>({ method: 'GET', path: objectPath(resources.persistentVolumeClaims, cluster.namespace, claim) });
+      uids.push(found.metadata?.uid ?? '');
+    }
+    return uids;
+  }
+
+  test('applied as shipped (no bootstrap list), it becomes Ready with every pod a running JVM', async () => {
+    const cluster = real();
+    await cluster.apply(spec);
+    await cluster.waitUntilReady(name);
+    const pods = await cluster.pods(`app=${name}`);
+    assert.deepEqual(pods.map((pod) => pod.metadata?.name).sort(), [managementPod, ...raftPods].sort());
+    for (const pod of pods) assert.ok(cluster.jvmPid(pod.metadata?.name ?? ''), `${pod.metadata?.name ?? ''} runs a JVM`);
+    const configMap = await cluster.admin.request<V1ConfigMap>({ method: 'GET', path: objectPath(resources.configMaps, cluster.namespace, names.groupConfigMap(name, 'raft')) });
+    const config = JSON.parse(configMap.data?.['atomix.conf'] ?? '{}') as RenderedAtomixConfig;
+    assert.deepEqual(config.cluster.discovery, {
+      type: 'dns',
+      service: `${names.discoveryService(name)}.${cluster.namespace}.svc.cluster.local`,
+    }, 'members find each other only through the discovery Service');
   });
 
-  test('all pods join one cluster under their pod names', () =>
-    running().explainFailure(async () => {
-      const c = running();
-      const expected = c.nodes.map((node) => node.pod).sort();
-      for (const node of c.nodes) {
-        await waitUntil(async () => JSON.stringify(await memberIds(node)) === JSON.stringify(expected), {
-          what: `${node.pod} to see every member`,
+  test('all pods join one cluster under their pod names, found by DNS', () =>
+    real().explainFailure(async () => {
+      const expected = [managementPod, ...raftPods].sort();
+      for (const pod of expected) {
+        const agent = await real().agent(pod);
+        await waitUntil(async () => JSON.stringify(await memberIds(agent)) === JSON.stringify(expected), {
+          what: `${pod} to see every member`,
           timeoutMs: CONVERGE_TIMEOUT_MS,
         });
       }
+      const groups = await partitionGroups(await real().agent(raft0));
+      const raft = groups.find((group) => group.name === 'raft');
+      assert.equal(raft?.partitions.length, renderedGroup(objects, names.groupConfigMap(name, 'raft'), 'raft').partitions);
+      for (const partition of raft.partitions) assert.deepEqual(partition.members, raftPods);
     }));
 
-  test('the management group and the raft group run as rendered', () =>
-    running().explainFailure(async () => {
-      const management = renderedAtomixConfig(objects, names.managementConfigMap(name)).managementGroup;
-      const raft = renderedGroup(objects, names.groupConfigMap(name, 'raft'), 'raft');
-      assert.ok(management);
-      for (const pod of [raftPods[0] as string, workerPod]) {
-        const groups = await partitionGroups(running().node(pod));
-        const system = groups.find((group) => group.system);
-        assert.equal(system?.type, 'raft', `${pod} sees the management group`);
-        assert.deepEqual(system.partitions.map((p) => p.members), [management.members]);
-        const data = groups.find((group) => group.name === 'raft');
-        assert.equal(data?.type, 'raft', `${pod} sees the raft group`);
-        assert.equal(data.partitions.length, raft.partitions);
-        for (const partition of data.partitions) assert.deepEqual(partition.members, raft.members);
-      }
-    }));
-
-  test('an atomic counter on the raft group is written via one node and read via another', () =>
-    running().explainFailure(async () => {
-      const [writer, reader] = [running().node(raftPods[0] as string), running().node(raftPods[1] as string)];
+  test('a counter incremented through one raft pod reads the same through another', () =>
+    real().explainFailure(async () => {
+      const writer = await real().agent(raft0);
       await ok(writer, 'POST', '/v1/atomic-counter/example-counter', { protocol: RAFT });
-      await ok(reader, 'POST', '/v1/atomic-counter/example-counter', { protocol: RAFT });
-      for (let expected = 1; expected <= 3; expected++) {
-        assert.equal(await ok(writer, 'POST', '/v1/atomic-counter/example-counter/inc'), expected);
-      }
-      assert.equal(await ok(reader, 'GET', '/v1/atomic-counter/example-counter'), 3);
-    }));
-
-  test('a client-only node (the benchmark worker) joins and uses the raft group', () =>
-    running().explainFailure(async () => {
-      assert.equal(renderedAtomixConfig(objects, names.benchConfigMap(name)).partitionGroups, undefined, 'the worker configures no group');
-      const worker = running().node(workerPod);
-      const member = running().node(raftPods[2] as string);
-      await ok(worker, 'POST', '/v1/atomic-counter/client-counter', { protocol: RAFT });
-      await ok(member, 'POST', '/v1/atomic-counter/client-counter', { protocol: RAFT });
-      await ok(worker, 'PUT', '/v1/atomic-counter/client-counter', '41');
-      assert.equal(await ok(worker, 'POST', '/v1/atomic-counter/client-counter/inc'), 42);
-      assert.equal(await ok(member, 'GET', '/v1/atomic-counter/client-counter'), 42);
+      await increment(writer, 5);
+      assert.equal(await counterThrough(real(), raft1), acknowledged);
     }));
 
   test('the raft group takes entries up to the rendered maxEntrySize and refuses larger ones', () =>
-    running().explainFailure(async () => {
+    real().explainFailure(async () => {
       const limit = memorySizeBytes(renderedGroup(objects, names.groupConfigMap(name, 'raft'), 'raft').storage?.maxEntrySize ?? '');
-      const [writer, reader] = [running().node(raftPods[0] as string), running().node(raftPods[1] as string)];
+      const [writer, reader] = [await real().agent(raft0), await real().agent(raft1)];
       const value = 'x'.repeat(Math.floor(limit / 2));
       await ok(writer, 'POST', '/v1/atomic-map/within-limit', { protocol: RAFT });
       await ok(reader, 'POST', '/v1/atomic-map/within-limit', { protocol: RAFT });
       await ok(writer, 'PUT', '/v1/atomic-map/within-limit/key', value);
       const stored = (await ok(reader, 'GET', '/v1/atomic-map/within-limit/key')) as { value: string };
       assert.equal(stored.value, value);
-      // A refused entry also leaves this node's session for the map unusable (see the report),
-      // so the check uses a map of its own.
+      // A refused entry also leaves this node's session for the map unusable, so the check uses a map of its own.
       await ok(writer, 'POST', '/v1/atomic-map/over-limit', { protocol: RAFT });
       const refused = await call(writer, 'PUT', '/v1/atomic-map/over-limit/key', 'x'.repeat(limit + 1024));
       assert.equal(refused.status, 500, `an entry over ${limit} bytes is refused: ${refused.body}`);
     }));
+
+  test('kubectl delete pod of a raft member: recreated, Ready again, its data kept on the PVC', async () => {
+    const cluster = real();
+    const before = await cluster.pod(raft1);
+    const claimsBefore = await claimUidsOf(cluster, raft1);
+    assert.equal(claimsBefore.length, 1, `${raft1} mounts one PVC`);
+    await cluster.deletePod(raft1);
+    await waitForPodReady(cluster, raft1, (_, uid) => uid !== before.metadata?.uid);
+    assert.deepEqual(await claimUidsOf(cluster, raft1), claimsBefore, 'the new pod mounts the same PVC');
+    await cluster.waitUntilReady(name);
+    assert.equal(await counterThrough(cluster, raft1), acknowledged);
+    await increment(await cluster.agent(raft1), 2);
+    assert.equal(await counterThrough(cluster, raft0), acknowledged);
+  });
+
+  test("kill -9 of a member's JVM: the container restarts (restartCount 1), Ready again, data intact", async () => {
+    const cluster = real();
+    const pid = cluster.jvmPid(raft2);
+    assert.ok(pid, `${raft2} runs a JVM`);
+    const started = procStat(pid)?.startTime;
+    process.kill(pid, 'SIGKILL');
+    await waitForPodReady(cluster, raft2, (restarts) => restarts === 1);
+    const restarted = cluster.jvmPid(raft2);
+    assert.ok(restarted, `${raft2} runs a JVM again`);
+    assert.ok(restarted !== pid || procStat(restarted)?.startTime !== started, 'a new JVM, not the killed one');
+    assert.equal(await counterThrough(cluster, raft2), acknowledged);
+    await increment(await cluster.agent(raft2), 2);
+    assert.equal(await counterThrough(cluster, raft0), acknowledged);
+  });
+
+  /** Applies a seed patch, waits for Ready and for every new pod to run a JVM; returns the new pods. */
+  async function applySeedPatch(cluster: RealCluster, file: string): Promise<string[]> {
+    const before = new Set((await cluster.pods(`app=${name}`)).map((pod) => pod.metadata?.name));
+    await cluster.mergePatch(name, readManifest(`deploy/crds/${file}`));
+    await cluster.waitUntilReady(name);
+    const added = (await cluster.pods(`app=${name}`)).map((pod) => pod.metadata?.name ?? '').filter((pod) => !before.has(pod)).sort();
+    for (const pod of added) assert.ok(cluster.jvmPid(pod), `${pod} runs a JVM`);
+    return added;
+  }
+
+  /** Sets the example's groups again, as a merge patch that lists only them. */
+  async function removeAddedGroups(cluster: RealCluster): Promise<void> {
+    await cluster.mergePatch(name, { spec: { partitionGroups: (readManifest('deploy/crds/atomixcluster_cr.yaml')['spec'] as { partitionGroups: unknown }).partitionGroups } });
+  }
+
+  test('the bench patch: client-only benchmark workers join through the discovery service and use the raft group', async () => {
+    const cluster = real();
+    const workers = [0, 1, 2].map((ordinal) => names.podName(names.benchWorkers(name), ordinal));
+    const added = await applySeedPatch(cluster, 'atomixcluster_cr_bench.yaml');
+    assert.deepEqual(added, [names.podName(names.benchCoordinator(name), 0), ...workers].sort());
+    await cluster.explainFailure(async () => {
+      const worker = await cluster.agent(workers[0] ?? '');
+      const members = await waitUntil(
+        async () => {
+          const ids = await memberIds(worker);
+          return [managementPod, ...raftPods, workers[0]].every((id) => ids.includes(id ?? '')) ? ids : undefined;
+        },
+        { what: `${worker.pod} to see the servers`, timeoutMs: CONVERGE_TIMEOUT_MS },
+      );
+      const groups = await partitionGroups(worker);
+      assert.ok(members.length >= 5, `members seen by the worker: ${members.join(', ')}`);
+      assert.deepEqual(groups.find((group) => group.name === 'raft')?.partitions.map((p) => p.members), [raftPods, raftPods, raftPods]);
+      assert.equal(await counterThrough(cluster, workers[0] ?? ''), acknowledged, 'the worker reads what the servers acknowledged');
+      await increment(worker, 3);
+      assert.equal(await counterThrough(cluster, raft0), acknowledged);
+    });
+    await cluster.mergePatch(name, { spec: { benchmark: null } });
+    await cluster.waitUntilStopped(added);
+  });
+
+  test('the primary-backup patch adds a group that serves a map; removing it stops its JVMs', async () => {
+    const cluster = real();
+    const group = 'primary-backup';
+    const protocol = { type: 'multi-primary', group, backups: 1 };
+    const added = await applySeedPatch(cluster, 'atomixcluster_cr_primary_backup.yaml');
+    assert.deepEqual(added, [0, 1].map((ordinal) => names.podName(names.groupStatefulSet(name, group), ordinal)));
+    await cluster.explainFailure(async () => {
+      const [writer, reader, client] = [await cluster.agent(added[0] ?? ''), await cluster.agent(added[1] ?? ''), await cluster.agent(raft0)];
+      await waitUntil(
+        async () => (await partitionGroups(client)).find((g) => g.name === group)?.partitions.every((p) => p.primary !== null),
+        { what: `a primary for every partition of ${group}`, timeoutMs: CONVERGE_TIMEOUT_MS },
+      );
+      for (const agent of [writer, reader, client]) await ok(agent, 'POST', '/v1/atomic-map/pb-map', { protocol });
+      assert.equal(await ok(writer, 'PUT', '/v1/atomic-map/pb-map/greeting', 'hello'), undefined, 'no previous value');
+      const previous = (await ok(writer, 'PUT', '/v1/atomic-map/pb-map/greeting', 'hello again')) as { value: string };
+      assert.equal(previous.value, 'hello');
+      for (const agent of [reader, client]) {
+        const stored = (await ok(agent, 'GET', '/v1/atomic-map/pb-map/greeting')) as { value: string };
+        assert.equal(stored.value, 'hello again', `read via ${agent.pod}`);
+      }
+    });
+    await removeAddedGroups(cluster);
+    await cluster.waitUntilStopped(added);
+    await cluster.waitUntilReady(name);
+  });
+
+  test('the log patch adds a group that serves a distributed log; removing it stops its JVMs', async () => {
+    const cluster = real();
+    const group = 'log';
+    const protocol = { type: 'multi-log', group };
+    const added = await applySeedPatch(cluster, 'atomixcluster_cr_log.yaml');
+    assert.deepEqual(added, [0, 1, 2].map((ordinal) => names.podName(names.groupStatefulSet(name, group), ordinal)));
+    await cluster.explainFailure(async () => {
+      const [producer, consumer, client] = [await cluster.agent(added[0] ?? ''), await cluster.agent(added[1] ?? ''), await cluster.agent(raft0)];
+      await waitUntil(
+        async () => (await partitionGroups(client)).find((g) => g.name === group)?.partitions.every((p) => p.primary !== null),
+        { what: `a leader for every partition of ${group}`, timeoutMs: CONVERGE_TIMEOUT_MS },
+      );
+      for (const agent of [producer, consumer, client]) await ok(agent, 'POST', '/launcher/v1/log/events', { protocol });
+      const values = Array.from({ length: 12 }, (_, index) => `event-${index}`);
+      for (const value of values) await ok(producer, 'POST', '/launcher/v1/log/events/produce', value);
+      for (const agent of [consumer, client]) {
+        const records = await waitUntil(
+          async () => {
+            const consumed = (await ok(agent, 'GET', '/launcher/v1/log/events/records')) as { partition: number; offset: number; value: string }[];
+            return consumed.length >= values.length ? consumed : undefined;
+          },
+          { what: `${agent.pod} to consume every record`, timeoutMs: CONVERGE_TIMEOUT_MS },
+        );
+        assert.deepEqual(records.map((r) => r.value).sort(), [...values].sort(), `${agent.pod} consumed each record once`);
+        for (const partition of new Set(records.map((r) => r.partition))) {
+          const inPartition = records.filter((r) => r.partition === partition);
+          assert.deepEqual(inPartition.map((r) => r.offset), inPartition.map((_, index) => index + 1), `partition ${partition} in offset order`);
+        }
+      }
+    });
+    await removeAddedGroups(cluster);
+    await cluster.waitUntilStopped(added);
+    await cluster.waitUntilReady(name);
+  });
+
+  test('the raft patch adds a second Raft group that serves a counter; removing it stops its JVMs', async () => {
+    const cluster = real();
+    const group = 'consensus';
+    const protocol = { type: 'multi-raft', group, readConsistency: 'LINEARIZABLE' };
+    const added = await applySeedPatch(cluster, 'atomixcluster_cr_raft.yaml');
+    assert.deepEqual(added, [0, 1, 2].map((ordinal) => names.podName(names.groupStatefulSet(name, group), ordinal)));
+    await cluster.explainFailure(async () => {
+      const [writer, reader] = [await cluster.agent(added[0] ?? ''), await cluster.agent(raft0)];
+      for (const agent of [writer, reader]) await ok(agent, 'POST', '/v1/atomic-counter/consensus-counter', { protocol });
+      for (let expected = 1; expected <= 3; expected++) assert.equal(await ok(writer, 'POST', '/v1/atomic-counter/consensus-counter/inc'), expected);
+      assert.equal(await ok(reader, 'GET', '/v1/atomic-counter/consensus-counter'), 3);
+    });
+    await removeAddedGroups(cluster);
+    await cluster.waitUntilStopped(added);
+    await cluster.waitUntilReady(name);
+    assert.equal(await counterThrough(cluster, raft1), acknowledged, 'the example group kept every acknowledged increment');
+  });
 });

@@ -11,7 +11,7 @@ export interface RenderedGroupConfig {
 }
 
 export interface RenderedAtomixConfig {
-  cluster: { clusterId: string };
+  cluster: { clusterId: string; discovery?: { type: string; service: string } };
   managementGroup?: RenderedGroupConfig;
   partitionGroups?: Record<string, RenderedGroupConfig>;
 }
