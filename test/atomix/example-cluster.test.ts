@@ -5,15 +5,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { names } from '../../src/api/names.js';
-import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
-import { renderCluster } from '../../src/render/index.js';
-import { objectPath, resources } from '../../src/kube/resources.js';
+import type { KubernetesObject, V1ConfigMap, V1PodSpec } from '@kubernetes/client-node';
+import { isKind, renderCluster } from '../../src/render/index.js';
+import { collectionPath, objectPath, resources } from '../../src/kube/resources.js';
 import { waitUntil } from '../../src/local/readiness.js';
 import { exampleCluster, readManifest } from '../support/manifests.js';
 import { procStat } from '../support/processes.js';
 import { CONVERGE_TIMEOUT_MS, READY_TIMEOUT_MS, SUITE_TIMEOUT_MS, useRealCluster, type RealCluster } from './real-cluster.js';
 import { call, memberIds, ok, partitionGroups, type AgentEndpoint } from './agent-client.js';
-import { memorySizeBytes, renderedGroup, type RenderedAtomixConfig } from './rendered-config.js';
+import { memorySizeBytes, renderedAtomixConfig, renderedGroup, type RenderedAtomixConfig } from './rendered-config.js';
 
 // Linearizable reads: with Atomix's default (sequential) a session on another node may read a
 // value older than an increment another node already acknowledged.
@@ -197,18 +197,36 @@ describe('the README example cluster through the operator on real pods', { timeo
     await cluster.waitUntilStopped(added);
   });
 
-  test('the primary-backup patch adds a group that serves a map; removing it stops its JVMs', async () => {
+  /** Waits until a client sees a primary for every partition of a group (for Raft groups it shows only leaders its own sessions found). */
+  async function waitForPrimaries(client: AgentEndpoint, group: string): Promise<void> {
+    await waitUntil(
+      async () => (await partitionGroups(client)).find((g) => g.name === group)?.partitions.every((p) => p.primary !== null),
+      { what: `a primary for every partition of ${group}`, timeoutMs: CONVERGE_TIMEOUT_MS },
+    );
+  }
+
+  /**
+   * Applies a seed patch that adds one group of `size` pods, runs use with the group's agents and a raft pod's (a client of the group), then
+   * removes the group again and waits until its pods and JVMs are gone.
+   */
+  async function addGroupThenRemove(file: string, group: string, size: number, use: (members: AgentEndpoint[], client: AgentEndpoint) => Promise<void>): Promise<void> {
     const cluster = real();
-    const group = 'primary-backup';
-    const protocol = { type: 'multi-primary', group, backups: 1 };
-    const added = await applySeedPatch(cluster, 'atomixcluster_cr_primary_backup.yaml');
-    assert.deepEqual(added, [0, 1].map((ordinal) => names.podName(names.groupStatefulSet(name, group), ordinal)));
+    const added = await applySeedPatch(cluster, file);
+    assert.deepEqual(added, Array.from({ length: size }, (_, ordinal) => names.podName(names.groupStatefulSet(name, group), ordinal)));
     await cluster.explainFailure(async () => {
-      const [writer, reader, client] = [await cluster.agent(added[0] ?? ''), await cluster.agent(added[1] ?? ''), await cluster.agent(raft0)];
-      await waitUntil(
-        async () => (await partitionGroups(client)).find((g) => g.name === group)?.partitions.every((p) => p.primary !== null),
-        { what: `a primary for every partition of ${group}`, timeoutMs: CONVERGE_TIMEOUT_MS },
-      );
+      const members = await Promise.all(added.map((pod) => cluster.agent(pod)));
+      await use(members, await cluster.agent(raft0));
+    });
+    await removeAddedGroups(cluster);
+    await cluster.waitUntilStopped(added);
+    await cluster.waitUntilReady(name);
+  }
+
+  test('the primary-backup patch adds a group that serves a map; removing it stops its JVMs', () =>
+    addGroupThenRemove('atomixcluster_cr_primary_backup.yaml', 'primary-backup', 2, async ([writer, reader], client) => {
+      assert.ok(writer && reader);
+      await waitForPrimaries(client, 'primary-backup');
+      const protocol = { type: 'multi-primary', group: 'primary-backup', backups: 1 };
       for (const agent of [writer, reader, client]) await ok(agent, 'POST', '/v1/atomic-map/pb-map', { protocol });
       assert.equal(await ok(writer, 'PUT', '/v1/atomic-map/pb-map/greeting', 'hello'), undefined, 'no previous value');
       const previous = (await ok(writer, 'PUT', '/v1/atomic-map/pb-map/greeting', 'hello again')) as { value: string };
@@ -217,25 +235,13 @@ describe('the README example cluster through the operator on real pods', { timeo
         const stored = (await ok(agent, 'GET', '/v1/atomic-map/pb-map/greeting')) as { value: string };
         assert.equal(stored.value, 'hello again', `read via ${agent.pod}`);
       }
-    });
-    await removeAddedGroups(cluster);
-    await cluster.waitUntilStopped(added);
-    await cluster.waitUntilReady(name);
-  });
+    }));
 
-  test('the log patch adds a group that serves a distributed log; removing it stops its JVMs', async () => {
-    const cluster = real();
-    const group = 'log';
-    const protocol = { type: 'multi-log', group };
-    const added = await applySeedPatch(cluster, 'atomixcluster_cr_log.yaml');
-    assert.deepEqual(added, [0, 1, 2].map((ordinal) => names.podName(names.groupStatefulSet(name, group), ordinal)));
-    await cluster.explainFailure(async () => {
-      const [producer, consumer, client] = [await cluster.agent(added[0] ?? ''), await cluster.agent(added[1] ?? ''), await cluster.agent(raft0)];
-      await waitUntil(
-        async () => (await partitionGroups(client)).find((g) => g.name === group)?.partitions.every((p) => p.primary !== null),
-        { what: `a leader for every partition of ${group}`, timeoutMs: CONVERGE_TIMEOUT_MS },
-      );
-      for (const agent of [producer, consumer, client]) await ok(agent, 'POST', '/launcher/v1/log/events', { protocol });
+  test('the log patch adds a group that serves a distributed log; removing it stops its JVMs', () =>
+    addGroupThenRemove('atomixcluster_cr_log.yaml', 'log', 3, async ([producer, consumer], client) => {
+      assert.ok(producer && consumer);
+      await waitForPrimaries(client, 'log');
+      for (const agent of [producer, consumer, client]) await ok(agent, 'POST', '/launcher/v1/log/events', { protocol: { type: 'multi-log', group: 'log' } });
       const values = Array.from({ length: 12 }, (_, index) => `event-${index}`);
       for (const value of values) await ok(producer, 'POST', '/launcher/v1/log/events/produce', value);
       for (const agent of [consumer, client]) {
@@ -252,27 +258,58 @@ describe('the README example cluster through the operator on real pods', { timeo
           assert.deepEqual(inPartition.map((r) => r.offset), inPartition.map((_, index) => index + 1), `partition ${partition} in offset order`);
         }
       }
-    });
-    await removeAddedGroups(cluster);
-    await cluster.waitUntilStopped(added);
-    await cluster.waitUntilReady(name);
-  });
+    }));
 
   test('the raft patch adds a second Raft group that serves a counter; removing it stops its JVMs', async () => {
-    const cluster = real();
-    const group = 'consensus';
-    const protocol = { type: 'multi-raft', group, readConsistency: 'LINEARIZABLE' };
-    const added = await applySeedPatch(cluster, 'atomixcluster_cr_raft.yaml');
-    assert.deepEqual(added, [0, 1, 2].map((ordinal) => names.podName(names.groupStatefulSet(name, group), ordinal)));
-    await cluster.explainFailure(async () => {
-      const [writer, reader] = [await cluster.agent(added[0] ?? ''), await cluster.agent(raft0)];
-      for (const agent of [writer, reader]) await ok(agent, 'POST', '/v1/atomic-counter/consensus-counter', { protocol });
+    await addGroupThenRemove('atomixcluster_cr_raft.yaml', 'consensus', 3, async ([writer], client) => {
+      assert.ok(writer);
+      const protocol = { ...RAFT, group: 'consensus' };
+      for (const agent of [writer, client]) await ok(agent, 'POST', '/v1/atomic-counter/consensus-counter', { protocol });
       for (let expected = 1; expected <= 3; expected++) assert.equal(await ok(writer, 'POST', '/v1/atomic-counter/consensus-counter/inc'), expected);
-      assert.equal(await ok(reader, 'GET', '/v1/atomic-counter/consensus-counter'), 3);
+      assert.equal(await ok(client, 'GET', '/v1/atomic-counter/consensus-counter'), 3);
     });
-    await removeAddedGroups(cluster);
-    await cluster.waitUntilStopped(added);
-    await cluster.waitUntilReady(name);
-    assert.equal(await counterThrough(cluster, raft1), acknowledged, 'the example group kept every acknowledged increment');
+    assert.equal(await counterThrough(real(), raft1), acknowledged, 'the example group kept every acknowledged increment');
+  });
+
+  // Atomix 3.1 maps atomix.conf onto its config classes and refuses unknown keys: that makes the
+  // tests above a proof of the rendered configuration (an unknown rendered key would stop the
+  // nodes). The operator renders only keys it knows and owns its ConfigMaps, so an unknown key
+  // can only be shown with a Pod of its own: the management pod's template, unlabelled (no
+  // Service or PDB of the cluster selects it), with a copy of its atomix.conf plus one key.
+  test('a storage key Atomix does not know stops the node before it joins', async () => {
+    const cluster = real();
+    const configMapName = names.managementConfigMap(name);
+    const rendered = renderedAtomixConfig(objects, configMapName) as RenderedAtomixConfig & { managementGroup: { storage: Record<string, string> } };
+    // maxSegmentSize appears in Atomix's own example reference.conf, but the key is segmentSize.
+    rendered.managementGroup.storage['maxSegmentSize'] = '32M';
+    const misconfigured = 'misconfigured';
+    await cluster.admin.request({
+      method: 'POST',
+      path: collectionPath(resources.configMaps, cluster.namespace),
+      body: { metadata: { name: misconfigured }, data: { 'atomix.conf': JSON.stringify(rendered) } },
+    });
+    const template = objects.filter(isKind('StatefulSet')).find((set) => set.metadata.name === names.managementStatefulSet(name))?.spec?.template;
+    assert.ok(template?.spec);
+    const podSpec: V1PodSpec = {
+      containers: template.spec.containers,
+      securityContext: template.spec.securityContext,
+      enableServiceLinks: false,
+      restartPolicy: 'Never',
+      volumes: [
+        { name: 'config', configMap: { name: misconfigured } },
+        { name: 'data', emptyDir: {} },
+      ],
+    };
+    await cluster.admin.request({ method: 'POST', path: collectionPath(resources.pods, cluster.namespace), body: { metadata: { name: misconfigured }, spec: podSpec } });
+    const terminated = await cluster.explainFailure(() =>
+      waitUntil(async () => (await cluster.pod(misconfigured)).status?.containerStatuses?.[0]?.state?.terminated, {
+        what: `pod ${misconfigured} to end`,
+        timeoutMs: READY_TIMEOUT_MS,
+        intervalMs: 1000,
+      }),
+    );
+    assert.equal(terminated.exitCode, 1);
+    const log = await cluster.admin.request({ method: 'GET', path: `${objectPath(resources.pods, cluster.namespace, misconfigured)}/log` });
+    assert.match(String(log), /Unknown properties present in configuration: managementGroup\.storage\.maxSegmentSize/);
   });
 });
