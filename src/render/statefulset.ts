@@ -89,10 +89,13 @@ function atomixContainer(ctx: ClusterContext, group: NodeGroup): V1Container {
       { name: 'gossip', containerPort: PORTS.node, protocol: 'UDP' },
     ],
     // Ready once the node has joined its groups: /v1/status answers only after Atomix started.
-    readinessProbe: { httpGet: { path: '/v1/status', port: 'http' }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+    // No initial delay: the startup probe already holds readiness back until the first answer.
+    readinessProbe: { httpGet: { path: '/v1/status', port: 'http' }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 3 },
     // Atomix 3.1 can fail its start and linger without its REST API (messaging still up):
-    // such a pod is restarted after 10 minutes instead of staying unready forever.
-    startupProbe: { httpGet: { path: '/v1/status', port: 'http' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
+    // such a pod is restarted after 10 minutes instead of staying unready forever. A short
+    // period, because the first success is what makes a starting member Ready (a 10 s period
+    // added up to 10 s to every pod's start and to every step of a rolling restart).
+    startupProbe: { httpGet: { path: '/v1/status', port: 'http' }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 300 },
     // Alive as soon as messaging listens, so a node waiting for its quorum is not killed.
     livenessProbe: { tcpSocket: { port: 'node' }, initialDelaySeconds: 60, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
     securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
