@@ -99,7 +99,8 @@ function verdict(groups: GroupStatus[], problems: readonly Problem[]): Condition
   const waiting = groups.filter((group) => !isReady(group));
   const allReady = waiting.length === 0;
   const waitingFor = waiting.map((g) => `${g.name} ${g.readyReplicas}/${g.replicas}`).join(', ');
-  const degraded = problems.length > 0;
+  const [firstProblem] = problems;
+  const degraded = firstProblem !== undefined;
   return [
     allReady
       ? { type: CONDITION.ready, status: 'True', reason: 'AllGroupsReady', message: `all ${groups.length} groups are ready` }
@@ -108,7 +109,7 @@ function verdict(groups: GroupStatus[], problems: readonly Problem[]): Condition
       ? { type: CONDITION.progressing, status: 'False', reason: degraded ? 'Blocked' : 'Converged', message: degraded ? 'see Degraded' : 'every group runs its desired pods' }
       : { type: CONDITION.progressing, status: 'True', reason: 'WaitingForPods', message: `waiting for ${waitingFor}` },
     degraded
-      ? { type: CONDITION.degraded, status: 'True', reason: problems[0]!.reason, message: problems.map((p) => p.message).join('; ') }
+      ? { type: CONDITION.degraded, status: 'True', reason: firstProblem.reason, message: problems.map((p) => p.message).join('; ') }
       : { type: CONDITION.degraded, status: 'False', reason: 'AsExpected', message: 'no problems' },
   ];
 }

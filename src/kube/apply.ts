@@ -7,7 +7,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { isConflict, KubeApiError, statusCodeOf } from './errors.js';
 import { needsApply } from './diff.js';
-import { withAppliedHash } from './hash.js';
+import { withAppliedHash, withMetadata } from './hash.js';
 import { PatchStrategy, type ObjectPatcher } from './transport.js';
 
 export interface ApplyOptions {
@@ -33,15 +33,15 @@ export interface ApplyResult {
  * Server-side applies `desired` with `force` (the operator is the only authority on the
  * fields it sets), unless `live` shows that nothing would change.
  */
-export async function applyObject<T extends KubernetesObject>(
+export async function applyObject(
   client: ObjectPatcher,
-  desired: T,
+  desired: KubernetesObject,
   options: ApplyOptions,
 ): Promise<ApplyResult> {
   const stamped = options.hashAnnotation === false ? desired : withAppliedHash(desired, options.hashAnnotation);
   if (options.live && !needsApply(stamped, options.live)) return { applied: false, object: options.live };
   const uid = options.live?.metadata?.uid;
-  const body = uid ? { ...stamped, metadata: { ...stamped.metadata, uid } } : stamped;
+  const body = uid ? withMetadata(stamped, { uid }) : stamped;
   const object = await client.patch(body, undefined, undefined, options.fieldManager, true, PatchStrategy.ServerSideApply);
   return { applied: true, object };
 }
@@ -68,9 +68,9 @@ export function isUidPreconditionFailure(error: unknown): boolean {
 export type CreateResult = { created: true; object: KubernetesObject } | { created: false };
 
 /** Creates `desired` (hash-stamped) unless an object of that name exists, which is then left untouched. */
-export async function createObject<T extends KubernetesObject>(client: ObjectPatcher, desired: T, options: { fieldManager: string }): Promise<CreateResult> {
+export async function createObject(client: ObjectPatcher, desired: KubernetesObject, options: { fieldManager: string }): Promise<CreateResult> {
   const stamped = withAppliedHash(desired);
-  const body = { ...stamped, metadata: { ...stamped.metadata, resourceVersion: NO_SUCH_RESOURCE_VERSION } };
+  const body = withMetadata(stamped, { resourceVersion: NO_SUCH_RESOURCE_VERSION });
   try {
     const object = await client.patch(body, undefined, undefined, options.fieldManager, true, PatchStrategy.ServerSideApply);
     return { created: true, object };

@@ -1,7 +1,7 @@
 // A stable hash of an object's content, and the annotation that carries it: any change of the
 // desired object, removals included, changes the annotation and so triggers exactly one apply.
 import { createHash } from 'node:crypto';
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ObjectMeta } from '@kubernetes/client-node';
 import { isObject } from './diff.js';
 
 export const APPLIED_HASH_ANNOTATION = 'agent.atomix.io/applied-hash';
@@ -30,7 +30,12 @@ export function canonicalJson(value: unknown): Json {
 /** A copy of `desired` with the hash of its own content in `annotation` (the hash excludes that annotation). */
 export function withAppliedHash<T extends KubernetesObject>(desired: T, annotation = APPLIED_HASH_ANNOTATION): T {
   const { [annotation]: _previous, ...annotations } = desired.metadata?.annotations ?? {};
-  const unstamped = { ...desired, metadata: { ...desired.metadata, annotations } };
-  const hash = contentHash(unstamped);
-  return { ...unstamped, metadata: { ...unstamped.metadata, annotations: { ...annotations, [annotation]: hash } } };
+  const unstamped = withMetadata(desired, { annotations });
+  return withMetadata(unstamped, { annotations: { ...annotations, [annotation]: contentHash(unstamped) } });
+}
+
+/** A copy of `object` with `fields` set in its metadata. */
+export function withMetadata<T extends KubernetesObject>(object: T, fields: Partial<V1ObjectMeta>): T {
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- plain JSON that client-node types as a class
+  return { ...object, metadata: { ...object.metadata, ...fields } };
 }

@@ -15,6 +15,7 @@ export interface ReconcileResult {
   blocked?: string;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a reconciler with nothing to report returns nothing
 export type Reconciler = (key: string) => Promise<ReconcileResult | void>;
 
 /** A failure that retrying cannot fix (invalid spec, …): reported once, then dropped. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KubernetesObjectApi, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { API_VERSION, KIND } from '../../src/api/group.js';
+import type { AtomixCluster } from '../../src/api/schema.js';
 import { applyObject } from '../../src/kube/apply.js';
 import { needsApply } from '../../src/kube/diff.js';
 import { withAppliedHash } from '../../src/kube/hash.js';
@@ -15,6 +16,11 @@ import { adminKubeConfig, createTestNamespace, waitFor } from '../support/cluste
 
 const FIELD_MANAGER = 'atomix-operator-test';
 const resourceByKind = new Map(Object.values(resources).map((resource) => [resource.kind, resource]));
+
+/** `cluster` as a user applies it: name, namespace and spec. */
+function asApplied(cluster: AtomixCluster): KubernetesObject & Pick<AtomixCluster, 'spec'> {
+  return { apiVersion: API_VERSION, kind: KIND, metadata: { name: cluster.metadata.name, namespace: cluster.metadata.namespace }, spec: cluster.spec };
+}
 
 /** One informer per kind among `objects`, in one namespace; stopped by the returned function. */
 async function cacheOf(client: KubeClient, namespace: string, kinds: string[]) {
@@ -37,7 +43,7 @@ test('rendered objects need no second apply once the server stored and defaulted
   const namespace = await createTestNamespace('kube-apply');
   const client = new KubeClient(adminKubeConfig());
   const manifest = exampleCluster(undefined, namespace);
-  const created = await applyObject(client.objects, { apiVersion: API_VERSION, kind: KIND, metadata: { name: manifest.metadata.name, namespace }, spec: manifest.spec }, { fieldManager: FIELD_MANAGER });
+  const created = await applyObject(client.objects, asApplied(manifest), { fieldManager: FIELD_MANAGER });
   const cluster = { ...manifest, metadata: { ...manifest.metadata, uid: created.object.metadata?.uid ?? '' } };
   const desired = renderCluster(cluster) as KubernetesObject[];
   const cache = await cacheOf(client, namespace, desired.map((object) => object.kind ?? ''));
@@ -80,7 +86,7 @@ test('status is applied through the status subresource once, then recognised as 
   const client = new KubeClient(adminKubeConfig());
   const manifest = exampleCluster(undefined, namespace);
   const name = manifest.metadata.name;
-  await applyObject(client.objects, { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace }, spec: manifest.spec }, { fieldManager: FIELD_MANAGER });
+  await applyObject(client.objects, asApplied(manifest), { fieldManager: FIELD_MANAGER });
   const cache = await cacheOf(client, namespace, [KIND]);
   try {
     const status = {
