@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: on a fresh machine it installs everything the tests need
-# (npm packages, the control-plane binaries, CoreDNS, the Atomix images; all but the
+# (npm packages, the control-plane binaries, CoreDNS, helm, the Atomix images; all but the
 # first cached outside the repo), checks generated files, types, lint and unused code,
 # then runs the unit,
 # integration (real control plane) and Atomix (real JVMs) suites.
@@ -23,6 +23,9 @@ for image in 3.1.0 3.1.12 bench; do bash scripts/install-atomix.sh "$image" >/de
 
 step "install CoreDNS (cached after the first build)"
 bash scripts/install-coredns.sh >/dev/null
+
+step "install helm (cached after the first build)"
+bash scripts/install-helm.sh >/dev/null
 
 step "check that generated files are fresh"
 npx tsx src/cli/main.ts crd | diff -u deploy/crds/atomixcluster_crd.yaml - \
