@@ -30,6 +30,7 @@ bash scripts/install-helm.sh >/dev/null
 step "check that generated files are fresh"
 npx tsx src/cli/main.ts crd | diff -u deploy/crds/atomixcluster_crd.yaml - \
   || { echo "deploy/crds/atomixcluster_crd.yaml is stale: run npm run crd and commit it" >&2; exit 1; }
+bash scripts/chart-files.sh --check
 
 step "typecheck"
 npx tsc -p tsconfig.test.json
