@@ -13,6 +13,8 @@ import {
   MAX_GROUP_NAME,
   RESERVED_GROUP_NAMES,
 } from './names.js';
+import { celList, LABEL_VALUE_PATTERN, MAX_LABEL_VALUE, strict, stringEnum } from './schema-kit.js';
+import { PLACEMENT_PATTERN_MEANINGS, PodPlacementFields } from './placement.js';
 
 const DEFAULT_ATOMIX_VERSION = '3.1.0';
 const MAX_GROUP_SIZE = 99;
@@ -30,9 +32,6 @@ const QUANTITY_PATTERN = '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i
 const MEMORY_SIZE_PATTERN = '^[0-9]+(B|[KkMmGg]|[KMG]i|[KMG]iB|kB|MB|GB)?$';
 const DURATION_PATTERN = '^[0-9]+(ms|s|m|h|d)?$';
 const DNS_LABEL_PATTERN = '^[a-z]([-a-z0-9]*[a-z0-9])?$';
-/** The version is also the value of the app.kubernetes.io/version label, so it must be a label value. */
-const LABEL_VALUE_PATTERN = '^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$';
-const MAX_LABEL_VALUE = 63;
 const ENV_NAME_PATTERN = '^[-._a-zA-Z][-._a-zA-Z0-9]*$';
 /** What a pattern means, in the words of the CLI's validation messages (validate.ts). */
 export const PATTERN_MEANINGS: Readonly<Record<string, string>> = {
@@ -40,6 +39,7 @@ export const PATTERN_MEANINGS: Readonly<Record<string, string>> = {
   [MEMORY_SIZE_PATTERN]: 'must be a memory size such as 64M, 1K, 512KiB or 1MB',
   [DURATION_PATTERN]: 'must be a duration such as 500ms, 30s, 10m or 1h',
   [DNS_LABEL_PATTERN]: 'must be a DNS label: lowercase letters, digits and "-", starting with a letter',
+  ...PLACEMENT_PATTERN_MEANINGS,
 };
 /** Set by the operator on every Atomix container; a user value would break node identity. */
 const RESERVED_ENV_NAMES = ['POD_NAME', 'POD_NAMESPACE', 'NODE_NAME'] as const;
@@ -66,16 +66,6 @@ const resourceMap = (description: string) =>
 
 const memorySize = (description: string, defaultValue: string) =>
   Type.String({ description, default: defaultValue, pattern: MEMORY_SIZE_PATTERN, maxLength: 16 });
-
-const strict = { additionalProperties: false } as const;
-
-function celList(values: readonly string[]): string {
-  return `[${values.map((value) => `'${value}'`).join(', ')}]`;
-}
-
-/** Kubernetes' structural schemas have enum but not const, so closed sets are string enums. */
-const stringEnum = <V extends string>(values: readonly V[], options: { description?: string; default?: V } = {}) =>
-  Type.Unsafe<V>({ type: 'string', enum: [...values], ...options });
 
 const EnvVar = Type.Object(
   {
@@ -201,6 +191,7 @@ const PartitionGroup = withRules(
       partitions: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PARTITIONS, description: 'Number of partitions; defaults to size.' })),
       env: Type.Optional(Env),
       resources: Type.Optional(Resources),
+      ...PodPlacementFields,
       raft: Type.Optional(Raft),
       primaryBackup: Type.Optional(PrimaryBackup),
       log: Type.Optional(Log),
@@ -238,6 +229,7 @@ const ManagementGroup = Type.Object(
     size: size('Number of nodes in the management (Raft) group.'),
     env: Type.Optional(Env),
     resources: Type.Optional(Resources),
+    ...PodPlacementFields,
     storage: Storage,
   },
   { ...strict, default: {}, description: 'The Raft group that manages the cluster (Atomix\'s "system" group).' },
@@ -248,6 +240,8 @@ const Benchmark = Type.Object(
     size: size('Number of atomix-bench workers.'),
     env: Type.Optional(Env),
     resources: Type.Optional(Resources),
+    // Workers and coordinator alike.
+    ...PodPlacementFields,
   },
   { ...strict, description: 'atomix-bench workers and a coordinator behind an Ingress.' },
 );

@@ -16,6 +16,8 @@ import {
   type PartitionGroupConfig,
 } from './atomix-config.js';
 import type { GroupIdentity } from './labels.js';
+import type { PodPlacementSpec } from '../api/placement.js';
+import { imageUserOf } from '../api/versions.js';
 
 export interface RenderOptions {
   /** The cluster's DNS domain, part of every pod address and of the discovery service name. */
@@ -45,6 +47,10 @@ export interface NodeGroup {
   readonly storage?: StorageSpec;
   /** Pods the group may lose at once without losing its quorum; undefined: no budget. */
   readonly maxUnavailable?: number;
+  /** Where the pods run and the labels and annotations they carry, as the user gave them. */
+  readonly placement: PodPlacementSpec;
+  /** The uid the image runs as; 0: root. */
+  readonly imageUser: number;
 }
 
 export interface ClusterContext {
@@ -92,6 +98,8 @@ export function managementGroup(ctx: ClusterContext, spec: AtomixCluster['spec']
     resources: spec.resources,
     storage: spec.storage,
     maxUnavailable: raftTolerance(spec.size),
+    placement: spec,
+    imageUser: imageUserOf(ctx.version),
   };
 }
 
@@ -111,6 +119,8 @@ export function partitionGroup(ctx: ClusterContext, spec: PartitionGroupSpec): N
     resources: spec.resources,
     storage: protocol.storage,
     maxUnavailable: protocol.config.type === 'primary-backup' ? 1 : raftTolerance(spec.size),
+    placement: spec,
+    imageUser: imageUserOf(ctx.version),
   };
 }
 
@@ -133,6 +143,9 @@ export function benchmarkGroups(ctx: ClusterContext, spec: NonNullable<AtomixClu
     atomixConfig: atomixConfig(ctx, {}),
     env: spec.env ?? [],
     resources: spec.resources,
+    placement: spec,
+    // atomix-bench:latest runs as root, whatever the cluster's version.
+    imageUser: 0,
   };
   return [
     { ...common, id: { cluster: ctx.cluster, role: 'benchmarkWorker' }, statefulSet: names.benchWorkers(ctx.cluster), replicas: spec.size },

@@ -3,7 +3,6 @@
 // name under the governing Service), so no init container or extra image is needed.
 import { createHash } from 'node:crypto';
 import type {
-  V1Affinity,
   V1Container,
   V1PersistentVolumeClaim,
   V1PersistentVolumeClaimSpec,
@@ -18,14 +17,14 @@ import type { ObjectMeta, StatefulSetObject } from './meta.js';
 import { ATOMIX_CONFIG_FILE } from './config-map.js';
 import { PORTS } from './ports.js';
 import { serviceFqdn } from '../api/names.js';
+import { podAnnotations, podLabels, podPlacement } from './placement.js';
+import { podSecurity } from './pod-security.js';
 
 const CONFIG_DIR = '/etc/atomix';
 const DATA_VOLUME_DIR = '/var/lib/atomix';
 const DATA_DIR = `${DATA_VOLUME_DIR}/data`;
 /** Rolls the pods when their configuration changes: the JVM reads it only at start. */
 const CONFIG_HASH_ANNOTATION = 'agent.atomix.io/config-hash';
-/** 3.1.11+ images run as uid/gid 1000; the data volume must be writable for that group. */
-const ATOMIX_GID = 1000;
 
 export function statefulSet(ctx: ClusterContext, group: NodeGroup, meta: ObjectMeta): StatefulSetObject {
   return {
@@ -53,14 +52,16 @@ export function statefulSet(ctx: ClusterContext, group: NodeGroup, meta: ObjectM
 function podTemplate(ctx: ClusterContext, group: NodeGroup): V1PodTemplateSpec {
   return {
     metadata: {
-      labels: groupLabels(group.id, ctx.version),
-      annotations: { [CONFIG_HASH_ANNOTATION]: sha256(group.atomixConfig).slice(0, 16) },
+      labels: podLabels(group.placement, groupLabels(group.id, ctx.version)),
+      annotations: podAnnotations(group.placement, { [CONFIG_HASH_ANNOTATION]: sha256(group.atomixConfig).slice(0, 16) }),
     },
     spec: {
       // Service links would add a dozen variables per Service in the namespace to every JVM.
       enableServiceLinks: false,
-      securityContext: { fsGroup: ATOMIX_GID, fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' } },
-      affinity: spreadAcrossNodes(group),
+      // Atomix never calls the Kubernetes API: no token in its pods.
+      automountServiceAccountToken: false,
+      securityContext: podSecurity(group.imageUser).pod,
+      ...podPlacement(group.id, group.placement),
       containers: [atomixContainer(ctx, group)],
       volumes: [
         { name: 'config', configMap: { name: group.configMap } },
@@ -98,7 +99,7 @@ function atomixContainer(ctx: ClusterContext, group: NodeGroup): V1Container {
     startupProbe: { httpGet: { path: '/v1/status', port: 'http' }, periodSeconds: 2, timeoutSeconds: 2, failureThreshold: 300 },
     // Alive as soon as messaging listens, so a node waiting for its quorum is not killed.
     livenessProbe: { tcpSocket: { port: 'node' }, initialDelaySeconds: 60, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
-    securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+    securityContext: podSecurity(group.imageUser).container,
     volumeMounts: [
       { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
       { name: 'data', mountPath: DATA_VOLUME_DIR },
@@ -119,19 +120,6 @@ function nodeArgs(ctx: ClusterContext, group: NodeGroup): string[] {
     '--data-dir', DATA_DIR,
     '--http-port', String(PORTS.http),
   ];
-}
-
-function spreadAcrossNodes(group: NodeGroup): V1Affinity {
-  return {
-    podAntiAffinity: {
-      preferredDuringSchedulingIgnoredDuringExecution: [
-        {
-          weight: 100,
-          podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selectorLabels(group.id) } },
-        },
-      ],
-    },
-  };
 }
 
 function dataVolumeClaim(id: GroupIdentity, storage: StorageSpec): V1PersistentVolumeClaim {

@@ -1,0 +1,19 @@
+// Building blocks shared by the schema modules (schema.ts, placement.ts).
+import { Type } from '@sinclair/typebox';
+
+export const strict = { additionalProperties: false } as const;
+
+export function celList(values: readonly string[]): string {
+  return `[${values.map((value) => `'${value}'`).join(', ')}]`;
+}
+
+/** Kubernetes' structural schemas have enum but not const, so closed sets are string enums. */
+export const stringEnum = <V extends string>(values: readonly V[], options: { description?: string; default?: V } = {}) =>
+  Type.Unsafe<V>({ type: 'string', enum: [...values], ...options });
+
+const LABEL_VALUE = '[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?';
+/** A Kubernetes label value (the version is one too: the app.kubernetes.io/version label). */
+export const LABEL_VALUE_PATTERN = `^${LABEL_VALUE}$`;
+/** Label values may also be empty (in nodeSelector, pod labels, tolerations). */
+export const LABEL_VALUE_OR_EMPTY_PATTERN = `^(${LABEL_VALUE})?$`;
+export const MAX_LABEL_VALUE = 63;
