@@ -76,8 +76,19 @@ function discoveryServiceFqdn(ctx: ClusterContext): string {
 const memberIds = (statefulSet: string, size: number) =>
   Array.from({ length: size }, (_, ordinal) => names.podName(statefulSet, ordinal));
 
-/** A Raft group stays available while a majority is up. */
-const raftTolerance = (size: number) => Math.max(1, Math.floor((size - 1) / 2));
+/** A Raft partition stays available while a majority of its members is up (at least 1, so a one-node group never blocks a drain). */
+const raftTolerance = (members: number) => Math.max(1, Math.floor((members - 1) / 2));
+
+/**
+ * Pods of a group that may be down at once. Raft partitions of partitionSize members are spread
+ * over the group's nodes, so any set of nodes down may all be members of one partition: the
+ * budget is that of one partition (5 nodes with partitionSize 3 tolerate 1, not 2).
+ */
+function groupTolerance(spec: PartitionGroupSpec): number {
+  if (spec.primaryBackup) return 1;
+  if (spec.raft) return raftTolerance(Math.min(spec.raft.partitionSize, spec.size));
+  return raftTolerance(spec.size);
+}
 
 function atomixConfig(ctx: ClusterContext, groups: Partial<Omit<AtomixConfig, 'cluster'>>): string {
   return toHocon({ cluster: clusterConfig(ctx.cluster, discoveryServiceFqdn(ctx)), ...groups });
@@ -118,7 +129,7 @@ export function partitionGroup(ctx: ClusterContext, spec: PartitionGroupSpec): N
     env: spec.env ?? [],
     resources: spec.resources,
     storage: protocol.storage,
-    maxUnavailable: protocol.config.type === 'primary-backup' ? 1 : raftTolerance(spec.size),
+    maxUnavailable: groupTolerance(spec),
     placement: spec,
     imageUser: imageUserOf(ctx.version),
   };
