@@ -4,7 +4,8 @@
 // API server and the CLI apply the same ones; the only default that depends on
 // another field (partitions = size) is in defaults.ts.
 import { Type, type Static } from '@sinclair/typebox';
-import { withRules } from './rules.js';
+import { withRules, withTransitionRules } from './rules.js';
+import { managementGroupTransitionRules, partitionGroupTransitionRules, raftTransitionRules, storageTransitionRules } from './transition-rules.js';
 import { MAX_RESOURCES, resourceMapRules, resourceRequirementsRules, resourceValueRules, sizeRules } from './quantity-rules.js';
 import {
   MAX_CLUSTER_AND_GROUP_NAME,
@@ -106,7 +107,7 @@ const Resources = withRules(
 
 const StorageLevels = ['disk', 'mapped'] as const;
 
-const Storage = Type.Object(
+const Storage = withTransitionRules(Type.Object(
   {
     size: withRules(
       Type.String({
@@ -126,7 +127,7 @@ const Storage = Type.Object(
     flushOnCommit: Type.Boolean({ description: 'Flush to disk on every commit.', default: false }),
   },
   { ...strict, default: {} },
-);
+), storageTransitionRules);
 
 const RaftCompaction = Type.Object(
   {
@@ -152,13 +153,16 @@ const memberGroupStrategy = stringEnum(MemberGroupStrategies, {
   default: 'node-aware',
 });
 
-const Raft = Type.Object(
-  {
-    storage: Storage,
-    compaction: RaftCompaction,
-    partitionSize: Type.Integer({ minimum: 1, maximum: MAX_GROUP_SIZE, default: 3, description: 'Members per Raft partition.' }),
-  },
-  { ...strict, description: 'Raft (consensus) partition group.' },
+const Raft = withTransitionRules(
+  Type.Object(
+    {
+      storage: Storage,
+      compaction: RaftCompaction,
+      partitionSize: Type.Integer({ minimum: 1, maximum: MAX_GROUP_SIZE, default: 3, description: 'Members per Raft partition.' }),
+    },
+    { ...strict, description: 'Raft (consensus) partition group.' },
+  ),
+  raftTransitionRules,
 );
 
 const PrimaryBackup = Type.Object(
@@ -183,7 +187,7 @@ interface GroupShape {
 const protocolCount = (group: GroupShape) =>
   [group.raft, group.primaryBackup, group.log].filter((protocol) => protocol !== undefined).length;
 
-const PartitionGroup = withRules(
+const PartitionGroup = withTransitionRules(withRules(
   Type.Object(
     {
       name: Type.String({ minLength: 1, maxLength: MAX_GROUP_NAME, pattern: DNS_LABEL_PATTERN, description: 'Name of the group (a DNS label).' }),
@@ -211,10 +215,16 @@ const PartitionGroup = withRules(
       holds: (group: GroupShape) => !(RESERVED_GROUP_NAMES as readonly string[]).includes(group.name),
     },
   ],
-);
+), partitionGroupTransitionRules);
 
 const PartitionGroups = withRules(
-  Type.Array(PartitionGroup, { maxItems: MAX_PARTITION_GROUPS, description: 'Partition groups; add and remove them by patching.' }),
+  Type.Array(PartitionGroup, {
+    maxItems: MAX_PARTITION_GROUPS,
+    description: 'Partition groups; add and remove them by patching.',
+    // A list-map keyed by name: transition rules compare each group with the stored group of its name.
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['name'],
+  }),
   [
     {
       cel: 'self.all(g, self.exists_one(h, h.name == g.name))',
@@ -224,15 +234,18 @@ const PartitionGroups = withRules(
   ],
 );
 
-const ManagementGroup = Type.Object(
-  {
-    size: size('Number of nodes in the management (Raft) group.'),
-    env: Type.Optional(Env),
-    resources: Type.Optional(Resources),
-    ...PodPlacementFields,
-    storage: Storage,
-  },
-  { ...strict, default: {}, description: 'The Raft group that manages the cluster (Atomix\'s "system" group).' },
+const ManagementGroup = withTransitionRules(
+  Type.Object(
+    {
+      size: size('Number of nodes in the management (Raft) group.'),
+      env: Type.Optional(Env),
+      resources: Type.Optional(Resources),
+      ...PodPlacementFields,
+      storage: Storage,
+    },
+    { ...strict, default: {}, description: 'The Raft group that manages the cluster (Atomix\'s "system" group).' },
+  ),
+  managementGroupTransitionRules,
 );
 
 const Benchmark = Type.Object(

@@ -4,7 +4,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
 import { AtomixClusterSchema, PATTERN_MEANINGS, type AtomixCluster } from './schema.js';
-import { rulesOf, type Rule } from './rules.js';
+import { rulesOf, transitionRulesOf } from './rules.js';
 import { API_VERSION, KIND } from './group.js';
 
 export interface FieldError {
@@ -24,6 +24,8 @@ function schemaValidator(): ValidateFunction {
     ajv.addKeyword('x-kubernetes-validations');
     ajv.addKeyword('x-kubernetes-int-or-string');
     ajv.addKeyword('x-kubernetes-preserve-unknown-fields');
+    ajv.addKeyword('x-kubernetes-list-type');
+    ajv.addKeyword('x-kubernetes-list-map-keys');
     compiled = ajv.compile(AtomixClusterSchema);
   }
   return compiled;
@@ -44,6 +46,43 @@ export function validateCluster(input: unknown): ValidationResult {
   return errors.length === 0 ? { ok: true, cluster: candidate as AtomixCluster } : { ok: false, errors };
 }
 
+/**
+ * Validates an update as the API server does: `next` on its own, then the transition rules that
+ * compare it with `previous` (the stored object, or what the live objects say it was), list-map
+ * items by key. Returns `next` with its defaults applied, or every problem found.
+ */
+export function validateClusterUpdate(previous: unknown, next: unknown): ValidationResult {
+  const validated = validateCluster(next);
+  const old = validateCluster(previous);
+  // A stored object that does not validate has nothing trustworthy to compare with.
+  if (!validated.ok || !old.ok) return validated;
+  const errors = checkTransitions(AtomixClusterSchema, validated.cluster, old.cluster, []);
+  return errors.length === 0 ? validated : { ok: false, errors };
+}
+
+function checkTransitions(schema: TSchema, value: unknown, old: unknown, path: PathSegment[]): FieldError[] {
+  if (value === undefined || old === undefined) return [];
+  const here = transitionRulesOf(schema)
+    .filter((rule) => !holdsOrMalformed(() => rule.holds(value, old)))
+    .map((rule) => ({ field: formatPath([...path, ...parseFieldPath(rule.fieldPath)]), message: rule.message }));
+  return [...here, ...checkChildTransitions(schema, value, old, path)];
+}
+
+/** Objects by property; list-maps item by item of the same key (other lists are not correlated, as in the API server). */
+function checkChildTransitions(schema: TSchema, value: unknown, old: unknown, path: PathSegment[]): FieldError[] {
+  if (Array.isArray(value) && Array.isArray(old) && schema.items) {
+    const keys = schema['x-kubernetes-list-map-keys'] as string[] | undefined;
+    if (!keys) return [];
+    const keyOf = (item: unknown) => JSON.stringify(keys.map((key) => (item as Record<string, unknown>)[key]));
+    const stored = new Map(old.map((item) => [keyOf(item), item]));
+    return value.flatMap((item, index) => checkTransitions(schema.items as TSchema, item, stored.get(keyOf(item)), [...path, index]));
+  }
+  if (typeof value !== 'object' || value === null || typeof old !== 'object' || old === null || !schema.properties) return [];
+  const properties = schema.properties as Record<string, TSchema>;
+  const [next, previous] = [value as Record<string, unknown>, old as Record<string, unknown>];
+  return Object.entries(properties).flatMap(([key, child]) => checkTransitions(child, next[key], previous[key], [...path, key]));
+}
+
 function checkIdentity(candidate: unknown): FieldError[] {
   if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) {
     return [{ field: '', message: 'expected an object (an AtomixCluster manifest)' }];
@@ -59,15 +98,15 @@ function checkIdentity(candidate: unknown): FieldError[] {
 function checkRules(schema: TSchema, value: unknown, path: PathSegment[]): FieldError[] {
   if (value === undefined) return [];
   const here = rulesOf(schema)
-    .filter((rule) => !holdsOrMalformed(rule, value))
+    .filter((rule) => !holdsOrMalformed(() => rule.holds(value)))
     .map((rule) => ({ field: formatPath([...path, ...parseFieldPath(rule.fieldPath)]), message: rule.message }));
   return [...here, ...checkChildren(schema, value, path)];
 }
 
 /** A value too malformed for a rule already has a schema error; the rule adds nothing. */
-function holdsOrMalformed(rule: Rule, value: unknown): boolean {
+function holdsOrMalformed(check: () => boolean): boolean {
   try {
-    return rule.holds(value);
+    return check();
   } catch {
     return true;
   }

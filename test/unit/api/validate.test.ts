@@ -1,8 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateCluster, type FieldError } from '../../../src/api/validate.js';
+import { validateCluster, validateClusterUpdate, type FieldError } from '../../../src/api/validate.js';
 import { mergePatch, readManifest } from '../../support/manifests.js';
 import { EXTENDED_RESOURCES, NON_CANONICAL_RESOURCES, REJECTED_VALUES } from '../../support/value-cases.js';
+import { ACCEPTED_CHANGES, changedSpec, REFUSED_CHANGES, seedManifest, type ChangeCase } from '../../support/change-cases.js';
 
 const example = readManifest('deploy/crds/atomixcluster_cr.yaml');
 const withSpec = (spec: object) => mergePatch(example, { spec });
@@ -191,5 +192,42 @@ describe('values the API server would rewrite or refuse', () => {
       const result = validateCluster(withSpec({ managementGroup: { resources }, partitionGroups: [{ name: 'raft', raft: { storage: { size: '1.5Gi' } } }] }));
       assert.ok(result.ok, JSON.stringify(result.ok || result.errors));
     }
+  });
+});
+
+describe('changes Atomix 3.1 cannot take in place are refused on update, each at its field', () => {
+  function update({ seed, change }: ChangeCase) {
+    const stored = validateCluster(seedManifest(seed));
+    assert.ok(stored.ok);
+    const next = { ...stored.cluster, spec: changedSpec(stored.cluster.spec, change) };
+    assert.ok(validateCluster(next).ok, 'the new spec is valid on its own: only the change is refused');
+    return validateClusterUpdate(stored.cluster, next);
+  }
+
+  for (const refused of REFUSED_CHANGES) {
+    test(`${refused.name}: refused at ${refused.field}`, () => {
+      const result = update(refused);
+      assert.ok(!result.ok, 'the change was accepted');
+      assert.deepEqual(result.errors.map((e) => e.field), [refused.field]);
+      assert.match(result.errors[0]?.message ?? '', /cannot change|can only grow/);
+      assert.match(result.errors[0]?.message ?? '', /restore the previous|with a new name|new AtomixCluster/, 'the message says what to do instead');
+    });
+  }
+
+  for (const accepted of ACCEPTED_CHANGES) {
+    test(`${accepted.name}: accepted`, () => {
+      const result = update(accepted);
+      assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+    });
+  }
+
+  test('an unchanged cluster is accepted, and an invalid new spec reports its own errors only', () => {
+    const stored = validateCluster(seedManifest());
+    assert.ok(stored.ok);
+    assert.ok(validateClusterUpdate(stored.cluster, stored.cluster).ok);
+    const invalid = mergePatch(stored.cluster, { spec: { managementGroup: { size: 0 } } });
+    const result = validateClusterUpdate(stored.cluster, invalid);
+    assert.ok(!result.ok);
+    assert.deepEqual(result.errors, [{ field: 'spec.managementGroup.size', message: 'must be >= 1' }]);
   });
 });
