@@ -17,12 +17,12 @@ let core: CoreV1Api;
 
 before(async () => {
   controlPlane = await startControlPlane({ pods: 'real', images: hostImages, log: () => {} });
-  assert.equal(controlPlane.podMode, 'real', `the sandbox is unavailable: ${controlPlane.podModeReason}`);
+  assert.equal(controlPlane.podMode, 'real', `the sandbox is unavailable: ${String(controlPlane.podModeReason)}`);
   core = controlPlane.kubeConfig().makeApiClient(CoreV1Api);
 });
 
 after(async () => {
-  await controlPlane?.stop();
+  await controlPlane.stop();
 });
 
 function shellPod(name: string, script: string, extra: { container?: Partial<V1Container>; spec?: Partial<V1Pod['spec']> } = {}): V1Pod {
@@ -63,10 +63,10 @@ async function waitForLogs(name: string, pattern: RegExp, options: { previous?: 
     return await waitUntil(async () => {
       const text = await logs(name, options);
       return pattern.test(text) && text;
-    }, { what: `logs of ${name} to match ${pattern}`, timeoutMs: 60_000, intervalMs: 500 });
+    }, { what: `logs of ${name} to match ${String(pattern)}`, timeoutMs: 60_000, intervalMs: 500 });
   } catch (error) {
     const status = await read(name).then((pod) => JSON.stringify(pod.status?.containerStatuses), String);
-    throw new Error(`${error instanceof Error ? error.message : String(error)}; container statuses: ${status}`);
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; container statuses: ${status}`, { cause: error });
   }
 }
 
@@ -111,7 +111,7 @@ describe('real pods on the local kubelet', () => {
     assert.ok(controlPlane.nodeNames.includes(pod.spec?.nodeName ?? ''));
     const text = await waitForLogs('env', /uid=/);
     assert.match(text, /^member=env address=env\.svc:5679 escaped=\$\(POD_NAME\)$/m);
-    assert.match(text, new RegExp(`^node=${pod.spec?.nodeName} ip=${podIP.replace(/\./g, '\\.')} image=image over=pod$`, 'm'));
+    assert.match(text, new RegExp(`^node=${String(pod.spec?.nodeName)} ip=${podIP.replace(/\./g, '\\.')} image=image over=pod$`, 'm'));
     assert.match(text, /^host=env uid=0$/m);
     assert.ok(ready(pod) || ready(await waitForPod('env', 'ready', ready)));
     await deleteAndWait('env');
@@ -135,7 +135,7 @@ describe('real pods on the local kubelet', () => {
     await create({ metadata: { name: 'unknown-image' }, spec: { containers: [{ name: 'main', image: 'registry.invalid/nothing:1' }] } });
     const pod = await waitForPod('unknown-image', 'waiting for its image', (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImagePull');
     assert.equal(pod.status?.phase, 'Pending');
-    assert.match(pod.status?.containerStatuses?.[0]?.state?.waiting?.message ?? '', /cannot run image "registry\.invalid\/nothing:1"/);
+    assert.match(pod.status.containerStatuses?.[0]?.state?.waiting?.message ?? '', /cannot run image "registry\.invalid\/nothing:1"/);
     const backingOff = await waitForPod('unknown-image', 'backing off', (p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ImagePullBackOff');
     assert.equal(backingOff.status?.phase, 'Pending');
     assert.equal(ready(backingOff), false);
@@ -150,11 +150,11 @@ describe('real pods on the local kubelet', () => {
     );
     const becameReady = await waitForPod('readiness', 'ready', ready);
     assert.equal(becameReady.status?.containerStatuses?.[0]?.ready, true);
-    assert.equal(becameReady.status?.conditions?.find((c) => c.type === 'ContainersReady')?.status, 'True');
+    assert.equal(becameReady.status.conditions?.find((c) => c.type === 'ContainersReady')?.status, 'True');
     const notReady = await waitForPod('readiness', 'not ready again', (pod) => !ready(pod));
     assert.equal(notReady.status?.phase, 'Running');
-    assert.equal(notReady.status?.containerStatuses?.[0]?.restartCount, 0);
-    assert.equal(notReady.status?.conditions?.find((c) => c.type === 'ContainersReady')?.status, 'False');
+    assert.equal(notReady.status.containerStatuses?.[0]?.restartCount, 0);
+    assert.equal(notReady.status.conditions?.find((c) => c.type === 'ContainersReady')?.status, 'False');
     await deleteAndWait('readiness');
   });
 
@@ -169,7 +169,7 @@ describe('real pods on the local kubelet', () => {
       }),
     );
     const pod = await waitForPod('http', 'ready', ready);
-    const answer = await fetch(`http://${pod.status?.podIP}:8080/`);
+    const answer = await fetch(`http://${String(pod.status?.podIP)}:8080/`);
     assert.equal(answer.status, 200, 'the pod IP is reachable from the host');
     await new Promise((resolve) => setTimeout(resolve, 4000));
     assert.equal((await read('http')).status?.containerStatuses?.[0]?.restartCount, 0, 'a passing liveness probe restarts nothing');
@@ -193,8 +193,8 @@ describe('real pods on the local kubelet', () => {
     const status = backingOff.status?.containerStatuses?.[0];
     assert.ok((status?.restartCount ?? 0) >= 1);
     assert.equal(status?.lastState?.terminated?.exitCode, 3);
-    assert.equal(status?.lastState?.terminated?.reason, 'Error');
-    assert.match(status?.state?.waiting?.message ?? '', /^back-off 10s restarting failed container=main pod=crash_default/);
+    assert.equal(status.lastState.terminated.reason, 'Error');
+    assert.match(status.state?.waiting?.message ?? '', /^back-off 10s restarting failed container=main pod=crash_default/);
     assert.equal(backingOff.status?.phase, 'Running');
     assert.match(await logs('crash', { previous: true }), /^run at \d+\n$/);
     const later = await waitForPod('crash', 'restarted after its back-off', (pod) => (pod.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2, 45_000);
@@ -207,7 +207,7 @@ describe('real pods on the local kubelet', () => {
     await create(shellPod('onfailure', 'exit 0', { spec: { restartPolicy: 'OnFailure' } }));
     const failed = await waitForPod('never', 'Failed', (pod) => pod.status?.phase === 'Failed');
     assert.equal(failed.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 1);
-    assert.equal(failed.status?.containerStatuses?.[0]?.restartCount, 0);
+    assert.equal(failed.status.containerStatuses[0].restartCount, 0);
     const succeeded = await waitForPod('onfailure', 'Succeeded', (pod) => pod.status?.phase === 'Succeeded');
     assert.equal(succeeded.status?.containerStatuses?.[0]?.state?.terminated?.reason, 'Completed');
     await Promise.all([deleteAndWait('never'), deleteAndWait('onfailure')]);

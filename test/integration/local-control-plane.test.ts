@@ -68,12 +68,12 @@ describe('local control plane', () => {
     assert.equal(pods.length, replicas);
     for (const pod of pods) {
       assert.equal(pod.status?.phase, 'Running');
-      assert.ok(nodeNames().includes(pod.spec?.nodeName ?? ''), `${pod.metadata?.name} is bound to a local node`);
-      assert.match(pod.status?.podIP ?? '', /^10\.\d+\.\d+\.\d+$/);
-      assert.equal(pod.status?.containerStatuses?.[0]?.ready, true);
-      const ready = pod.status?.conditions?.find((condition) => condition.type === 'Ready');
+      assert.ok(nodeNames().includes(pod.spec?.nodeName ?? ''), `${String(pod.metadata?.name)} is bound to a local node`);
+      assert.match(pod.status.podIP ?? '', /^10\.\d+\.\d+\.\d+$/);
+      assert.equal(pod.status.containerStatuses?.[0]?.ready, true);
+      const ready = pod.status.conditions?.find((condition) => condition.type === 'Ready');
       assert.equal(ready?.status, 'True');
-      assert.ok(ready?.lastTransitionTime, 'the Ready condition has a lastTransitionTime');
+      assert.ok(ready.lastTransitionTime, 'the Ready condition has a lastTransitionTime');
     }
     assert.equal(new Set(pods.map((pod) => pod.status?.podIP)).size, replicas, 'pod IPs are unique');
 
@@ -97,7 +97,7 @@ describe('local control plane', () => {
     await waitFor(async () => (await readyReplicas()) === replicas - 1, { what: 'one replica less to be ready' });
     const notReady = await core.readNamespacedPod({ name: pod, namespace });
     assert.equal(notReady.status?.phase, 'Running');
-    assert.equal(notReady.status?.conditions?.find((condition) => condition.type === 'Ready')?.status, 'False');
+    assert.equal(notReady.status.conditions?.find((condition) => condition.type === 'Ready')?.status, 'False');
 
     await annotate(undefined);
     await waitFor(async () => (await readyReplicas()) === replicas, { what: 'all replicas to be ready again' });
@@ -117,13 +117,13 @@ describe('local control plane', () => {
           status?.observedGeneration === metadata?.generation &&
           status?.updateRevision === status?.currentRevision &&
           status?.updatedReplicas === replicas &&
-          status?.readyReplicas === replicas
+          status.readyReplicas === replicas
         );
       },
       { what: 'the rollout to finish', timeoutMs: 60_000 },
     );
     for (const pod of await podsOf()) {
-      assert.notEqual(pod.metadata?.uid, before.get(pod.metadata?.name), `${pod.metadata?.name} was replaced`);
+      assert.notEqual(pod.metadata?.uid, before.get(pod.metadata?.name), `${String(pod.metadata?.name)} was replaced`);
     }
   });
 

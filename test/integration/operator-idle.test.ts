@@ -69,7 +69,9 @@ describe(`${CLUSTERS} idle clusters with every optional field set`, { timeout: 1
     });
     // The API server stored its canonical form (1m), not what the operator sent (0.0000000001).
     assert.deepEqual((sts.spec.template.spec.containers[0]?.resources as { requests: object }).requests, { cpu: '1m', memory: '1e3', 'ephemeral-storage': '1536Mi' });
-    const applies = await metrics.registry.getSingleMetric('atomix_operator_object_applies_total')!.get();
+    const appliesMetric = metrics.registry.getSingleMetric('atomix_operator_object_applies_total');
+    assert.ok(appliesMetric, 'the applies counter is registered');
+    const applies = await appliesMetric.get();
     const repeated = applies.values.filter((sample) => sample.value > 1);
     assert.deepEqual(repeated.map((sample) => sample.labels), [], 'no object applied more than once');
     const validated = validateCluster({ ...fullySpecified('count'), metadata: { name: 'count', namespace } });

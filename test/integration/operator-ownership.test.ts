@@ -5,6 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { statusCodeOf } from '../../src/kube/errors.js';
 import { collectionPath, objectPath, resources, type ResourceType } from '../../src/kube/resources.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
 import type { KubeClient } from '../../src/kube/client.js';
@@ -26,15 +27,16 @@ import {
 const example = readManifest('deploy/crds/atomixcluster_cr.yaml');
 const withBenchmark = mergePatch(example, readManifest('deploy/crds/atomixcluster_cr_bench.yaml'));
 
-type Json = KubernetesObject & Record<string, any>;
+/** The fields of a ConfigMap, Service or Ingress these tests compare. */
+type Json = KubernetesObject & { data?: Record<string, string>; spec?: { selector?: unknown; defaultBackend?: unknown } };
 
 async function createForeign(admin: KubeClient, resource: ResourceType, namespace: string, body: object): Promise<Json> {
   return admin.request<Json>({ method: 'POST', path: collectionPath(resource, namespace), query: { fieldManager: 'kubectl-create' }, body });
 }
 
 async function read(admin: KubeClient, resource: ResourceType, namespace: string, name: string): Promise<Json | undefined> {
-  return admin.request<Json>({ method: 'GET', path: objectPath(resource, namespace, name) }).catch((error: { statusCode?: number }) => {
-    if (error.statusCode === 404) return undefined;
+  return admin.request<Json>({ method: 'GET', path: objectPath(resource, namespace, name) }).catch((error: unknown) => {
+    if (statusCodeOf(error) === 404) return undefined;
     throw error;
   });
 }
@@ -48,7 +50,7 @@ async function waitForConflict(admin: KubeClient, namespace: string, name: strin
       const degraded = degradedCondition(cluster);
       return degraded?.status === 'True' && degraded.reason === 'NameConflict' && what.test(degraded.message) ? cluster : undefined;
     },
-    { what: `${name} to report a NameConflict matching ${what}`, timeoutMs: 90_000 },
+    { what: `${name} to report a NameConflict matching ${String(what)}`, timeoutMs: 90_000 },
   );
 }
 
@@ -75,12 +77,17 @@ describe('objects the operator does not control', { timeout: 600_000 }, async ()
         spec: { defaultBackend: { service: { name: 'team-a', port: { number: 80 } } } },
       }),
     ];
-    const resourceOf = (object: Json) => [resources.configMaps, resources.services, resources.ingresses].find((r) => r.kind === object.kind)!;
+    const resourceOf = (object: Json): ResourceType => {
+      const resource = [resources.configMaps, resources.services, resources.ingresses].find((r) => r.kind === object.kind);
+      assert.ok(resource, `no resource for ${String(object.kind)}`);
+      return resource;
+    };
     const assertUntouched = async () => {
       for (const before of foreign) {
-        const now = await read(admin, resourceOf(before), namespace, before.metadata!.name!);
-        assert.ok(now, `${before.kind} ${before.metadata?.name} still exists`);
-        assert.equal(now.metadata?.resourceVersion, before.metadata?.resourceVersion, `${before.kind} ${before.metadata?.name} was not written to`);
+        const what = `${String(before.kind)} ${String(before.metadata?.name)}`;
+        const now = await read(admin, resourceOf(before), namespace, before.metadata?.name ?? '');
+        assert.ok(now, `${what} still exists`);
+        assert.equal(now.metadata?.resourceVersion, before.metadata?.resourceVersion, `${what} was not written to`);
         assert.equal(now.metadata?.ownerReferences, undefined);
         assert.deepEqual(now.data ?? now.spec?.selector ?? now.spec?.defaultBackend, before.data ?? before.spec?.selector ?? before.spec?.defaultBackend);
       }
@@ -88,8 +95,8 @@ describe('objects the operator does not control', { timeout: 600_000 }, async ()
 
     await createCluster(admin, namespace, named(cluster, withBenchmark));
     const conflicted = await waitForConflict(admin, namespace, cluster, /Ingress hijack-bench/);
-    const message = degradedCondition(conflicted)!.message;
-    for (const object of foreign) assert.match(message, new RegExp(`${object.kind} ${object.metadata?.name} already exists, managed by "kubectl-create"`));
+    const message = degradedCondition(conflicted)?.message ?? '';
+    for (const object of foreign) assert.match(message, new RegExp(`${String(object.kind)} ${String(object.metadata?.name)} already exists, managed by "kubectl-create"`));
     assert.equal(readyCondition(conflicted)?.status, 'False');
     await assertUntouched();
     // The rest of the cluster is there; the group that would mount the foreign ConfigMap waits.

@@ -23,7 +23,10 @@ const CLUSTERS = 20;
 
 function breakdown(writes: readonly AuditedRequest[]): string {
   const counts = new Map<string, number>();
-  for (const w of writes) counts.set(`${w.verb} ${w.resource}${w.subresource ? `/${w.subresource}` : ''} ${w.code}`, (counts.get(`${w.verb} ${w.resource}${w.subresource ? `/${w.subresource}` : ''} ${w.code}`) ?? 0) + 1);
+  for (const w of writes) {
+    const what = `${w.verb} ${String(w.resource)}${w.subresource ? `/${w.subresource}` : ''} ${String(w.code)}`;
+    counts.set(what, (counts.get(what) ?? 0) + 1);
+  }
   return [...counts].map(([what, n]) => `${n}× ${what}`).join(', ') || 'none';
 }
 
@@ -48,7 +51,7 @@ describe('deleting a namespace with Ready clusters', { timeout: 900_000 }, async
     const since = new Date();
     await admin.request({ method: 'DELETE', path: objectPath(resources.namespaces, undefined, namespace) });
     await waitFor(
-      () => admin.request({ method: 'GET', path: objectPath(resources.namespaces, undefined, namespace) }).then(() => false, (e: { statusCode?: number }) => e.statusCode === 404),
+      () => admin.request({ method: 'GET', path: objectPath(resources.namespaces, undefined, namespace) }).then(() => false, (e: unknown) => (e as { statusCode?: number }).statusCode === 404),
       { what: 'the namespace to be gone', timeoutMs: 300_000, intervalMs: 1_000 },
     );
     const writes = auditedWrites({ user: operatorUser(accountNamespace), since });
@@ -87,7 +90,7 @@ describe('a client that keeps editing an owned object', { timeout: 300_000 }, as
     assert.ok(restores.length >= 2 && restores.length <= 6, `restored ${restores.length} times`);
     const warnings = (await eventsAbout(admin, namespace, cluster)).filter((event) => event.reason === 'ExternalChanges');
     assert.equal(warnings.length, 1, JSON.stringify(warnings));
-    assert.match(warnings[0]!.note, new RegExp(`ConfigMap ${configMap} keeps being changed by field manager "config-bot"`));
+    assert.match(warnings[0]?.note ?? '', new RegExp(`ConfigMap ${configMap} keeps being changed by field manager "config-bot"`));
     await waitFor(
       async () => {
         const current = await admin.request<{ data: Record<string, string> }>({ method: 'GET', path: objectPath(resources.configMaps, namespace, configMap) });

@@ -51,8 +51,8 @@ describe('the operator, as its ServiceAccount with the shipped RBAC', { timeout:
     assert.deepEqual(await namesOf(admin, resources.configMaps, namespace, CLUSTER), [`${CLUSTER}-management-config`, `${CLUSTER}-raft-config`]);
     assert.deepEqual(await namesOf(admin, resources.podDisruptionBudgets, namespace, CLUSTER), [`${CLUSTER}-management`, `${CLUSTER}-raft`]);
     assert.equal(cluster.status?.serviceName, `${CLUSTER}-service`);
-    assert.equal(cluster.status?.readyGroups, '2/2');
-    assert.deepEqual(cluster.status?.partitionGroups, [{ name: 'raft', replicas: 3, readyReplicas: 3 }]);
+    assert.equal(cluster.status.readyGroups, '2/2');
+    assert.deepEqual(cluster.status.partitionGroups, [{ name: 'raft', replicas: 3, readyReplicas: 3 }]);
     // The schema defaults were applied by the API server.
     assert.equal(cluster.spec.partitionGroups?.[0]?.raft?.storage.segmentSize, '64M');
     const writes = auditedWrites({ user: operatorUser(namespace), since });
@@ -195,7 +195,7 @@ describe('the API server rejects invalid clusters with the CRD\'s messages', asy
       assert.ok(!local.ok);
       const error = await createCluster(admin, namespace, manifest as object).then(
         () => assert.fail('the API server accepted an invalid cluster'),
-        (e: { statusCode?: number; message: string }) => e,
+        (e: unknown) => e as { statusCode?: number; message: string },
       );
       assert.equal(error.statusCode, 422);
       for (const expected of local.errors) assert.ok(error.message.includes(expected.message), `API server message "${error.message}" includes "${expected.message}"`);
@@ -205,7 +205,7 @@ describe('the API server rejects invalid clusters with the CRD\'s messages', asy
     const manifest = mergePatch(example, { spec: { managementGroup: { size: 0 }, partitionGroups: [{ name: 'Bad_Name', raft: {} }] } });
     const error = await createCluster(admin, namespace, manifest as object).then(
       () => assert.fail('accepted'),
-      (e: { message: string }) => e,
+      (e: unknown) => e as { message: string },
     );
     assert.match(error.message, /spec\.managementGroup\.size/);
     assert.match(error.message, /spec\.partitionGroups\[0\]\.name/);

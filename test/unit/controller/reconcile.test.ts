@@ -2,27 +2,34 @@
 // API server does with the writes is covered by the integration tests.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ObjectMeta, V1OwnerReference, V1StatefulSet, V1StatefulSetStatus } from '@kubernetes/client-node';
 import { ClusterReconciler, MAX_CACHE_LAG_MS, type ReconcileDeps } from '../../../src/controller/reconcile.js';
 import { NAME_CONFLICT_RECHECK_MS } from '../../../src/controller/object-sync.js';
 import { STATUS_COALESCE_MS } from '../../../src/controller/status-report.js';
 import { DEFAULT_RENDER_OPTIONS, type KubeObject } from '../../../src/render/index.js';
 import type { AtomixCluster } from '../../../src/api/schema.js';
 import { exampleCluster } from '../../support/manifests.js';
-import { withAppliedHash } from '../../../src/kube/hash.js';
+import { withAppliedHash, withMetadata } from '../../../src/kube/hash.js';
 import { KubeApiError } from '../../../src/kube/errors.js';
 
 const KEY = 'default/example-atomixcluster';
 const UID = 'cluster-uid';
 
-type Json = Record<string, any>;
+/** An object as the fake API server stores it; `spec` and `status` are read through the typed helpers below. */
+type Stored = KubernetesObject & { metadata: V1ObjectMeta; spec?: unknown; status?: unknown; data?: Record<string, string> };
+
+/** The data of a stored ConfigMap, to read or edit in place. */
+function configData(object: Stored): Record<string, string> {
+  assert.ok(object.data, `${String(object.metadata.name)} has data`);
+  return object.data;
+}
 
 /** Caches that see every write at once (unless `lagging`), objects the caches do not show (`hidden`), and a log of the writes. */
 class FakeCluster {
   cluster: AtomixCluster;
-  readonly objects = new Map<string, Json>();
+  readonly objects = new Map<string, Stored>();
   /** Objects of the namespace that are not labelled as the operator's: the API server has them, the caches do not. */
-  readonly hidden = new Map<string, Json>();
+  readonly hidden = new Map<string, Stored>();
   readonly writes: string[] = [];
   readonly events: string[] = [];
   lagging = false;
@@ -43,17 +50,17 @@ class FakeCluster {
   }
 
   deps(): ReconcileDeps {
-    const store = (id: string, object: Json) => {
-      const stored = { ...object, metadata: { ...object.metadata, resourceVersion: this.nextVersion() } };
+    const store = (id: string, object: Stored) => {
+      const stored = withMetadata(object, { resourceVersion: this.nextVersion() });
       if (!this.lagging) this.objects.set(id, stored);
-      return stored as KubernetesObject;
+      return stored;
     };
     return {
       clusters: { get: (namespace, name) => (`${namespace}/${name}` === KEY ? this.cluster : undefined) },
       owned: {
-        get: (kind, _namespace, name) => this.objects.get(`${kind}/${name}`) as KubernetesObject | undefined,
+        get: (kind, _namespace, name) => this.objects.get(`${kind}/${name}`),
         ownedBy: (uid) =>
-          [...this.objects.values()].filter((o) => o.metadata.ownerReferences?.some((r: Json) => r.uid === uid && r.controller)),
+          [...this.objects.values()].filter((o) => o.metadata.ownerReferences?.some((r) => r.uid === uid && r.controller)),
       },
       writer: {
         create: async (desired: KubeObject) => {
@@ -62,19 +69,19 @@ class FakeCluster {
           if (this.namespaceGone) throw namespaceTerminating();
           if (id === this.failApplyOf) throw new Error('Forbidden');
           if (this.hidden.has(id) || this.objects.has(id)) return { created: false };
-          return { created: true, object: store(id, { ...structuredClone(withAppliedHash(desired)), metadata: { ...withAppliedHash(desired).metadata, uid: `uid-${id}` } }) };
+          return { created: true, object: store(id, withMetadata(structuredClone(withAppliedHash(desired)), { uid: `uid-${id}` })) };
         },
         update: async (desired: KubeObject, live) => {
           const id = `${desired.kind}/${desired.metadata.name}`;
           this.writes.push(`apply ${id}`);
           if (id === this.failApplyOf) throw new Error('Forbidden');
-          const stamped = structuredClone(withAppliedHash(desired)) as Json;
+          const stamped: Stored = structuredClone(withAppliedHash(desired));
           this.hidden.delete(id);
-          return store(id, { ...stamped, metadata: { ...stamped.metadata, uid: live.metadata?.uid }, status: this.objects.get(id)?.status });
+          return store(id, { ...withMetadata(stamped, { uid: live.metadata?.uid }), status: this.objects.get(id)?.status });
         },
-        read: async (kind, _namespace, name) => (this.objects.get(`${kind}/${name}`) ?? this.hidden.get(`${kind}/${name}`)) as KubernetesObject | undefined,
+        read: async (kind, _namespace, name) => (this.objects.get(`${kind}/${name}`) ?? this.hidden.get(`${kind}/${name}`)),
         remove: async (object) => {
-          const id = `${object.kind}/${object.metadata?.name}`;
+          const id = `${String(object.kind)}/${String(object.metadata?.name)}`;
           this.writes.push(`delete ${id}`);
           this.objects.delete(id);
         },
@@ -97,21 +104,42 @@ class FakeCluster {
   }
 
   /** Someone else edits an owned object: a new resourceVersion, and their field manager in managedFields. */
-  edit(id: string, change: (object: Json) => void, manager = 'kubectl-edit'): void {
-    const object = this.objects.get(id)!;
+  edit(id: string, change: (object: Stored) => void, manager = 'kubectl-edit'): void {
+    const object = this.stored(id);
     change(object);
     object.metadata.resourceVersion = this.nextVersion();
-    object.metadata.managedFields = [{ manager, operation: 'Update', time: new Date(this.nowMs).toISOString() }];
+    object.metadata.managedFields = [{ manager, operation: 'Update', time: new Date(this.nowMs).toISOString() as unknown as Date }];
   }
 
   /** What the StatefulSet controller would report once every pod is ready. */
   allPodsReady(): void {
     for (const [id, object] of this.objects) {
       if (!id.startsWith('StatefulSet/')) continue;
-      const replicas = object.spec.replicas;
+      const replicas = (object as V1StatefulSet).spec?.replicas;
       object.metadata.generation = 1;
       object.status = { observedGeneration: 1, replicas, readyReplicas: replicas, updatedReplicas: replicas };
     }
+  }
+
+  /** The stored object `id`; the test fails when there is none. */
+  stored(id: string): Stored {
+    const object = this.objects.get(id);
+    assert.ok(object, `${id} is stored`);
+    return object;
+  }
+
+  /** The status of the stored StatefulSet `id`, to change as its controller would. */
+  statefulSetStatus(id: string): V1StatefulSetStatus {
+    const { status } = this.stored(id) as V1StatefulSet;
+    assert.ok(status, `${id} has a status`);
+    return status;
+  }
+
+  /** The cluster's first partition group, to edit its spec. */
+  firstPartitionGroup() {
+    const group = this.cluster.spec.partitionGroups?.[0];
+    assert.ok(group, 'the cluster has a partition group');
+    return group;
   }
 
   takeWrites(): string[] {
@@ -125,8 +153,17 @@ function namespaceTerminating(): Error {
   });
 }
 
-const statusOf = (fake: FakeCluster) => fake.cluster.status!;
-const condition = (fake: FakeCluster, type: string) => statusOf(fake).conditions!.find((c) => c.type === type)!;
+function statusOf(fake: FakeCluster) {
+  const { status } = fake.cluster;
+  assert.ok(status, 'the cluster has a status');
+  return status;
+}
+
+function condition(fake: FakeCluster, type: string) {
+  const found = statusOf(fake).conditions?.find((c) => c.type === type);
+  assert.ok(found, `the cluster has a ${type} condition`);
+  return found;
+}
 
 describe('creating a cluster', () => {
   test('applies every rendered object once and writes the status once', async () => {
@@ -179,8 +216,8 @@ describe('creating a cluster', () => {
     const reconciler = new ClusterReconciler(fake.deps());
     await reconciler.reconcile(KEY);
     fake.takeWrites();
-    fake.objects.get('StatefulSet/example-atomixcluster-raft')!.status = { observedGeneration: 0, readyReplicas: 1, updatedReplicas: 1 };
-    fake.objects.get('StatefulSet/example-atomixcluster-management')!.status = { readyReplicas: 1, updatedReplicas: 1 };
+    fake.stored('StatefulSet/example-atomixcluster-raft').status = { observedGeneration: 0, readyReplicas: 1, updatedReplicas: 1 };
+    fake.stored('StatefulSet/example-atomixcluster-management').status = { readyReplicas: 1, updatedReplicas: 1 };
     fake.nowMs += 1_000;
     const outcome = await reconciler.reconcile(KEY);
     assert.deepEqual(fake.takeWrites(), []);
@@ -225,7 +262,7 @@ async function converged() {
 describe('keeping a cluster converged', () => {
   test('an owned object edited by hand is applied again', async () => {
     const { fake, reconciler } = await converged();
-    fake.objects.get('ConfigMap/example-atomixcluster-raft-config')!.data['atomix.conf'] = '{}';
+    configData(fake.stored('ConfigMap/example-atomixcluster-raft-config'))['atomix.conf'] = '{}';
     await reconciler.reconcile(KEY);
     assert.deepEqual(fake.takeWrites(), ['apply ConfigMap/example-atomixcluster-raft-config']);
     assert.ok(fake.events.includes('Normal Updated updated ConfigMap example-atomixcluster-raft-config'));
@@ -257,14 +294,16 @@ describe('keeping a cluster converged', () => {
 
   test('objects the cluster does not control are never pruned', async () => {
     const { fake, reconciler } = await converged();
-    fake.objects.set('ConfigMap/someone-else', { kind: 'ConfigMap', metadata: { name: 'someone-else', ownerReferences: [{ uid: 'other', controller: true }] } });
+    fake.objects.set('ConfigMap/someone-else', { kind: 'ConfigMap', metadata: { name: 'someone-else', ownerReferences: [{ uid: 'other', controller: true } as V1OwnerReference] } });
     await reconciler.reconcile(KEY);
     assert.deepEqual(fake.takeWrites(), []);
   });
 
   test('a storage change, which a StatefulSet cannot take, is reported as Degraded and not applied', async () => {
     const { fake, reconciler } = await converged();
-    fake.cluster.spec.partitionGroups![0]!.raft!.storage.size = '10G';
+    const { raft } = fake.firstPartitionGroup();
+    assert.ok(raft);
+    raft.storage.size = '10G';
     fake.cluster.metadata.generation = 2;
     const outcome = await reconciler.reconcile(KEY);
     assert.match(outcome.blocked ?? '', /storage size and className cannot change/, 'blocked until the spec changes, not retried with backoff');
@@ -286,7 +325,7 @@ describe('keeping a cluster converged', () => {
 
   test('a stored spec that no longer validates becomes a Degraded condition, not a crash', async () => {
     const { fake, reconciler } = await converged();
-    (fake.cluster.spec.partitionGroups![0] as Json).log = {};
+    Object.assign(fake.firstPartitionGroup(), { log: {} });
     await reconciler.reconcile(KEY);
     assert.deepEqual(fake.takeWrites(), ['status']);
     assert.equal(condition(fake, 'Degraded').reason, 'InvalidSpec');
@@ -345,7 +384,7 @@ describe('objects the cluster does not control', () => {
     const fake = new FakeCluster();
     fake.objects.set('Service/example-atomixcluster-raft', {
       kind: 'Service',
-      metadata: { name: 'example-atomixcluster-raft', uid: 'theirs', resourceVersion: '9', ownerReferences: [{ kind: 'AtomixCluster', name: 'example', uid: 'other', controller: true }] },
+      metadata: { name: 'example-atomixcluster-raft', uid: 'theirs', resourceVersion: '9', ownerReferences: [{ kind: 'AtomixCluster', name: 'example', uid: 'other', controller: true } as V1OwnerReference] },
     });
     const reconciler = new ClusterReconciler(fake.deps());
     await reconciler.reconcile(KEY);
@@ -358,14 +397,14 @@ describe('objects the cluster does not control', () => {
     const fake = new FakeCluster();
     const reconciler = new ClusterReconciler(fake.deps());
     await reconciler.reconcile(KEY);
-    const ours = fake.objects.get(raftConfig)!;
+    const ours = fake.stored(raftConfig);
     fake.objects.delete(raftConfig);
-    fake.hidden.set(raftConfig, { ...ours, metadata: { ...ours.metadata, labels: {} } });
+    fake.hidden.set(raftConfig, withMetadata(ours, { labels: {} }));
     fake.takeWrites();
     fake.nowMs += MAX_CACHE_LAG_MS;
     await reconciler.reconcile(KEY);
     assert.deepEqual(fake.takeWrites(), [`create ${raftConfig}`, `apply ${raftConfig}`]);
-    assert.equal(fake.objects.get(raftConfig)?.metadata.labels['app.kubernetes.io/managed-by'], 'atomix-operator');
+    assert.equal(fake.objects.get(raftConfig)?.metadata.labels?.['app.kubernetes.io/managed-by'], 'atomix-operator');
   });
 });
 
@@ -373,7 +412,7 @@ describe('a namespace being deleted', () => {
   test('objects deleted with their namespace are not put back: the first repair asks about the namespace', async () => {
     const { fake, reconciler } = await converged();
     fake.objects.delete('ConfigMap/example-atomixcluster-raft-config');
-    fake.objects.get('StatefulSet/example-atomixcluster-raft')!.status.readyReplicas = 0;
+    fake.statefulSetStatus('StatefulSet/example-atomixcluster-raft').readyReplicas = 0;
     fake.namespaceGone = true;
     assert.deepEqual(await reconciler.reconcile(KEY), {});
     assert.deepEqual(fake.takeWrites(), [], 'no create, no status');
@@ -401,11 +440,11 @@ describe('telling cache lag from drift', () => {
 
   test('an edit right after the operator wrote the object is corrected at once, not hidden for a while', async () => {
     const { fake, reconciler } = await converged();
-    fake.edit(raftConfig, (o) => (o.data['atomix.conf'] = '{}'));
+    fake.edit(raftConfig, (o) => (configData(o)['atomix.conf'] = '{}'));
     await reconciler.reconcile(KEY);
     assert.deepEqual(fake.takeWrites(), [`apply ${raftConfig}`]);
     fake.nowMs += 100;
-    fake.edit(raftConfig, (o) => (o.data['atomix.conf'] = '{"again":1}'));
+    fake.edit(raftConfig, (o) => (configData(o)['atomix.conf'] = '{"again":1}'));
     const outcome = await reconciler.reconcile(KEY);
     assert.deepEqual(fake.takeWrites(), [], 'a second edit within seconds waits');
     assert.ok(outcome.requeueAfterMs !== undefined && outcome.requeueAfterMs <= 5_000, String(outcome.requeueAfterMs));
@@ -413,7 +452,7 @@ describe('telling cache lag from drift', () => {
 
   test('a cache still showing the version its write replaced is behind: no second write', async () => {
     const { fake, reconciler } = await converged();
-    fake.edit(raftConfig, (o) => (o.data['atomix.conf'] = '{}'));
+    fake.edit(raftConfig, (o) => (configData(o)['atomix.conf'] = '{}'));
     fake.lagging = true;
     await reconciler.reconcile(KEY);
     assert.deepEqual(fake.takeWrites(), [`apply ${raftConfig}`]);
@@ -426,14 +465,14 @@ describe('telling cache lag from drift', () => {
     let restores = 0;
     for (let second = 0; second < 60; second += 2) {
       fake.nowMs += 2_000;
-      fake.edit(raftConfig, (o) => (o.data['atomix.conf'] = `{"edit":${second}}`), 'config-bot');
+      fake.edit(raftConfig, (o) => (configData(o)['atomix.conf'] = `{"edit":${second}}`), 'config-bot');
       await reconciler.reconcile(KEY);
       restores += fake.takeWrites().filter((w) => w === `apply ${raftConfig}`).length;
     }
     assert.ok(restores >= 3 && restores <= 5, `30 edits in 60 s were restored ${restores} times`);
     const warnings = fake.events.filter((e) => e.startsWith('Warning ExternalChanges'));
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, /ConfigMap example-atomixcluster-raft-config keeps being changed by field manager "config-bot"/);
+    assert.match(warnings[0] ?? '', /ConfigMap example-atomixcluster-raft-config keeps being changed by field manager "config-bot"/);
   });
 });
 
@@ -447,9 +486,9 @@ describe('each pass ends in a classified outcome', () => {
 
   test('requeue: progress held back to be coalesced comes back when it may be written', async () => {
     const { fake, reconciler } = await converged();
-    fake.objects.get('StatefulSet/example-atomixcluster-raft')!.status.readyReplicas = 2;
+    fake.statefulSetStatus('StatefulSet/example-atomixcluster-raft').readyReplicas = 2;
     await reconciler.reconcile(KEY);
-    fake.objects.get('StatefulSet/example-atomixcluster-raft')!.status.readyReplicas = 1;
+    fake.statefulSetStatus('StatefulSet/example-atomixcluster-raft').readyReplicas = 1;
     const outcome = await reconciler.reconcile(KEY);
     assert.equal(outcome.blocked, undefined);
     assert.ok(outcome.requeueAfterMs !== undefined && outcome.requeueAfterMs <= STATUS_COALESCE_MS, JSON.stringify(outcome));
@@ -457,7 +496,7 @@ describe('each pass ends in a classified outcome', () => {
 
   test('blocked: a spec the API server would not have admitted waits for a spec change', async () => {
     const { fake, reconciler } = await converged();
-    (fake.cluster.spec.partitionGroups![0] as Json).log = {};
+    Object.assign(fake.firstPartitionGroup(), { log: {} });
     const outcome = await reconciler.reconcile(KEY);
     assert.match(outcome.blocked ?? '', /a partition group needs exactly one protocol/);
     assert.equal(outcome.requeueAfterMs, undefined, 'nothing to look at until the spec changes');
@@ -465,7 +504,7 @@ describe('each pass ends in a classified outcome', () => {
 
   test('failed: an apply the API server refused is thrown, for the work queue to retry with backoff', async () => {
     const { fake, reconciler } = await converged();
-    fake.objects.get('ConfigMap/example-atomixcluster-raft-config')!.data['atomix.conf'] = '{}';
+    configData(fake.stored('ConfigMap/example-atomixcluster-raft-config'))['atomix.conf'] = '{}';
     fake.failApplyOf = 'ConfigMap/example-atomixcluster-raft-config';
     fake.objects.delete('Service/example-atomixcluster-raft');
     fake.hidden.set('Service/example-atomixcluster-raft', { kind: 'Service', metadata: { name: 'example-atomixcluster-raft', uid: 'foreign' } });

@@ -3,13 +3,37 @@ import assert from 'node:assert/strict';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { applyObject } from '../../../src/kube/apply.js';
 import { needsApply, semanticallyEqual } from '../../../src/kube/diff.js';
-import { APPLIED_HASH_ANNOTATION, contentHash, withAppliedHash } from '../../../src/kube/hash.js';
+import { APPLIED_HASH_ANNOTATION, contentHash, withAppliedHash, withMetadata } from '../../../src/kube/hash.js';
 import { applyStatus } from '../../../src/kube/status-apply.js';
 import type { ObjectPatcher, RawRequest } from '../../../src/kube/transport.js';
 import type { ResourceType } from '../../../src/kube/resources.js';
 
 type Obj = KubernetesObject & Record<string, unknown>;
 const clone = <T>(value: T): T => structuredClone(value);
+
+/** The value at `path` inside plain JSON; the test fails when a step on the way is missing. */
+function valueAt(value: unknown, path: Array<string | number>): unknown {
+  let current = value;
+  for (const step of path) {
+    assert.ok(typeof current === 'object' && current !== null, `no ${path.join('.')}`);
+    current = (current as Record<string | number, unknown>)[step];
+  }
+  return current;
+}
+
+/** The object at `path` inside plain JSON, to edit in place. */
+function at(value: unknown, ...path: Array<string | number>): Record<string, unknown> {
+  const object = valueAt(value, path);
+  assert.ok(typeof object === 'object' && object !== null, `no object at ${path.join('.')}`);
+  return object as Record<string, unknown>;
+}
+
+/** The list at `path` inside plain JSON, to edit in place. */
+function listAt(value: unknown, ...path: Array<string | number>): unknown[] {
+  const list = valueAt(value, path);
+  assert.ok(Array.isArray(list), `no list at ${path.join('.')}`);
+  return list;
+}
 
 function desiredStatefulSet(): Obj {
   return {
@@ -54,40 +78,40 @@ function desiredStatefulSet(): Obj {
 
 /** What the API server returns for `desiredStatefulSet()` after defaulting and normalising. */
 function liveStatefulSet(): Obj {
-  const live = desiredStatefulSet() as any;
-  Object.assign(live.metadata, {
+  const live = desiredStatefulSet();
+  Object.assign(at(live, 'metadata'), {
     uid: 'sts-uid',
     resourceVersion: '4711',
     generation: 1,
     creationTimestamp: '2025-01-01T00:00:00Z',
     annotations: { 'some.controller/touched': 'yes' },
   });
-  Object.assign(live.spec, {
+  Object.assign(at(live, 'spec'), {
     revisionHistoryLimit: 10,
     updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
     persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
   });
-  live.spec.template.metadata.creationTimestamp = null;
-  Object.assign(live.spec.template.spec, {
+  at(live, 'spec', 'template', 'metadata').creationTimestamp = null;
+  Object.assign(at(live, 'spec', 'template', 'spec'), {
     restartPolicy: 'Always',
     terminationGracePeriodSeconds: 30,
     dnsPolicy: 'ClusterFirst',
     securityContext: {},
     schedulerName: 'default-scheduler',
   });
-  const container = live.spec.template.spec.containers[0];
+  const container = at(live, 'spec', 'template', 'spec', 'containers', 0);
   Object.assign(container, {
     terminationMessagePath: '/dev/termination-log',
     terminationMessagePolicy: 'File',
     imagePullPolicy: 'IfNotPresent',
   });
-  container.ports[0].protocol = 'TCP';
+  at(container, 'ports', 0).protocol = 'TCP';
   container.resources = { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '1Gi' } };
-  Object.assign(container.readinessProbe, { timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 });
-  live.spec.template.spec.volumes[0].configMap.defaultMode = 420;
-  const claim = live.spec.volumeClaimTemplates[0];
+  Object.assign(at(container, 'readinessProbe'), { timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 });
+  at(live, 'spec', 'template', 'spec', 'volumes', 0, 'configMap').defaultMode = 420;
+  const claim = at(live, 'spec', 'volumeClaimTemplates', 0);
   Object.assign(claim, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', status: { phase: 'Pending' } });
-  claim.spec.volumeMode = 'Filesystem';
+  at(claim, 'spec').volumeMode = 'Filesystem';
   live.status = { replicas: 3, readyReplicas: 3, observedGeneration: 1 };
   return live;
 }
@@ -107,8 +131,8 @@ function desiredService(): Obj {
 }
 
 function liveService(): Obj {
-  const live = desiredService() as any;
-  Object.assign(live.spec, {
+  const live = desiredService();
+  Object.assign(at(live, 'spec'), {
     clusterIPs: ['None'],
     type: 'ClusterIP',
     sessionAffinity: 'None',
@@ -116,7 +140,7 @@ function liveService(): Obj {
     ipFamilyPolicy: 'SingleStack',
     internalTrafficPolicy: 'Cluster',
   });
-  live.spec.ports[0] = { ...live.spec.ports[0], protocol: 'TCP', targetPort: 5679 };
+  Object.assign(at(live, 'spec', 'ports', 0), { protocol: 'TCP', targetPort: 5679 });
   live.status = { loadBalancer: {} };
   return live;
 }
@@ -131,15 +155,15 @@ function desiredPdb(): Obj {
 }
 
 function livePdb(): Obj {
-  const live = desiredPdb() as any;
-  live.metadata.generation = 1;
+  const live = desiredPdb();
+  at(live, 'metadata').generation = 1;
   live.status = { currentHealthy: 3, desiredHealthy: 2, disruptionsAllowed: 1, expectedPods: 3, observedGeneration: 1 };
   return live;
 }
 
 type Case = { name: string; desired: () => Obj; live: () => Obj | undefined; expected: boolean };
 const edit =
-  (base: () => Obj, change: (object: any) => void): (() => Obj) =>
+  (base: () => Obj, change: (object: Obj) => void): (() => Obj) =>
   () => {
     const object = clone(base());
     change(object);
@@ -154,105 +178,104 @@ const cases: Case[] = [
   {
     name: 'quantities normalised by the server (0.5 cpu → 500m, 1024Mi → 1Gi)',
     desired: edit(desiredStatefulSet, (s) => {
-      s.spec.template.spec.containers[0].resources = { requests: { cpu: '0.5', memory: '1024Mi' }, limits: { memory: 1073741824 } };
-      s.spec.volumeClaimTemplates[0].spec.resources.requests.storage = '1024Mi';
+      at(s, 'spec', 'template', 'spec', 'containers', 0).resources = { requests: { cpu: '0.5', memory: '1024Mi' }, limits: { memory: 1073741824 } };
+      at(s, 'spec', 'volumeClaimTemplates', 0, 'spec', 'resources', 'requests').storage = '1024Mi';
     }),
     live: liveStatefulSet,
     expected: false,
   },
   {
     name: 'a changed quantity',
-    desired: edit(desiredStatefulSet, (s) => (s.spec.template.spec.containers[0].resources.requests.memory = '2Gi')),
+    desired: edit(desiredStatefulSet, (s) => (at(s, 'spec', 'template', 'spec', 'containers', 0, 'resources', 'requests').memory = '2Gi')),
     live: liveStatefulSet,
     expected: true,
   },
   {
     name: 'quantity-looking strings outside quantity fields are compared as strings',
-    desired: edit(desiredService, (s) => (s.metadata.labels.size = '1k')),
-    live: edit(liveService, (s) => (s.metadata.labels.size = '1000')),
+    desired: edit(desiredService, (s) => (at(s, 'metadata', 'labels').size = '1k')),
+    live: edit(liveService, (s) => (at(s, 'metadata', 'labels').size = '1000')),
     expected: true,
   },
   {
     name: 'replicas drifted (someone scaled it)',
     desired: desiredStatefulSet,
-    live: edit(liveStatefulSet, (s) => (s.spec.replicas = 5)),
+    live: edit(liveStatefulSet, (s) => (at(s, 'spec').replicas = 5)),
     expected: true,
   },
   {
     name: 'image changed in desired',
-    desired: edit(desiredStatefulSet, (s) => (s.spec.template.spec.containers[0].image = 'atomix/atomix:3.1.1')),
+    desired: edit(desiredStatefulSet, (s) => (at(s, 'spec', 'template', 'spec', 'containers', 0).image = 'atomix/atomix:3.1.1')),
     live: liveStatefulSet,
     expected: true,
   },
   {
     name: 'a label removed from live',
     desired: desiredStatefulSet,
-    live: edit(liveStatefulSet, (s) => delete s.metadata.labels['app.kubernetes.io/name']),
+    live: edit(liveStatefulSet, (s) => delete at(s, 'metadata', 'labels')['app.kubernetes.io/name']),
     expected: true,
   },
   {
     name: 'extra labels and annotations in live are ignored',
     desired: desiredStatefulSet,
-    live: edit(liveStatefulSet, (s) => (s.metadata.labels['team'] = 'x')),
+    live: edit(liveStatefulSet, (s) => (at(s, 'metadata', 'labels').team = 'x')),
     expected: false,
   },
   {
     name: 'list order matters',
-    desired: edit(desiredStatefulSet, (s) => (s.spec.template.spec.containers[0].args = ['b', 'a'])),
-    live: edit(liveStatefulSet, (s) => (s.spec.template.spec.containers[0].args = ['a', 'b'])),
+    desired: edit(desiredStatefulSet, (s) => (at(s, 'spec', 'template', 'spec', 'containers', 0).args = ['b', 'a'])),
+    live: edit(liveStatefulSet, (s) => (at(s, 'spec', 'template', 'spec', 'containers', 0).args = ['a', 'b'])),
     expected: true,
   },
   {
     name: 'an extra list element in live',
     desired: desiredService,
-    live: edit(liveService, (s) => s.spec.ports.push({ name: 'extra', port: 1, protocol: 'TCP', targetPort: 1 })),
+    live: edit(liveService, (s) => listAt(s, 'spec', 'ports').push({ name: 'extra', port: 1, protocol: 'TCP', targetPort: 1 })),
     expected: true,
   },
   {
     name: 'a missing list element in live',
-    desired: edit(desiredService, (s) => s.spec.ports.push({ name: 'client', port: 5678 })),
+    desired: edit(desiredService, (s) => listAt(s, 'spec', 'ports').push({ name: 'client', port: 5678 })),
     live: liveService,
     expected: true,
   },
   {
     name: 'int-or-string is not normalised: 1 differs from "1"',
-    desired: edit(desiredPdb, (p) => (p.spec.maxUnavailable = '1')),
+    desired: edit(desiredPdb, (p) => (at(p, 'spec').maxUnavailable = '1')),
     live: livePdb,
     expected: true,
   },
   {
     name: 'percent maxUnavailable equal',
-    desired: edit(desiredPdb, (p) => (p.spec.maxUnavailable = '34%')),
-    live: edit(livePdb, (p) => (p.spec.maxUnavailable = '34%')),
+    desired: edit(desiredPdb, (p) => (at(p, 'spec').maxUnavailable = '34%')),
+    live: edit(livePdb, (p) => (at(p, 'spec').maxUnavailable = '34%')),
     expected: false,
   },
   {
     name: 'zero values omitted by the server (false, empty map, empty list)',
     desired: edit(desiredService, (s) => {
-      s.spec.publishNotReadyAddresses = false;
-      s.metadata.annotations = {};
-      s.spec.externalIPs = [];
+      at(s, 'spec').publishNotReadyAddresses = false;
+      at(s, 'metadata').annotations = {};
+      at(s, 'spec').externalIPs = [];
     }),
-    live: edit(liveService, (s) => delete s.spec.publishNotReadyAddresses),
+    live: edit(liveService, (s) => delete at(s, 'spec').publishNotReadyAddresses),
     expected: false,
   },
   {
     name: 'false in desired against true in live',
-    desired: edit(desiredService, (s) => (s.spec.publishNotReadyAddresses = false)),
+    desired: edit(desiredService, (s) => (at(s, 'spec').publishNotReadyAddresses = false)),
     live: liveService,
     expected: true,
   },
   {
     name: 'null in desired (remove) against a present value',
-    desired: edit(desiredService, (s) => (s.spec.sessionAffinity = null)),
+    desired: edit(desiredService, (s) => (at(s, 'spec').sessionAffinity = null)),
     live: liveService,
     expected: true,
   },
   {
     name: 'server metadata, apiVersion and status in desired are ignored',
     desired: edit(desiredPdb, (p) => {
-      p.metadata.resourceVersion = '1';
-      p.metadata.uid = 'other';
+      Object.assign(at(p, 'metadata'), { resourceVersion: '1', uid: 'other' });
       p.apiVersion = 'policy/v1beta1';
       p.status = { disruptionsAllowed: 0 };
     }),
@@ -261,14 +284,14 @@ const cases: Case[] = [
   },
   {
     name: 'owner reference changed',
-    desired: edit(desiredStatefulSet, (s) => (s.metadata.ownerReferences[0].uid = 'u-2')),
+    desired: edit(desiredStatefulSet, (s) => (at(s, 'metadata', 'ownerReferences', 0).uid = 'u-2')),
     live: liveStatefulSet,
     expected: true,
   },
   {
     name: 'object in desired where live has a scalar',
-    desired: edit(desiredStatefulSet, (s) => (s.spec.updateStrategy = { type: 'OnDelete' })),
-    live: edit(liveStatefulSet, (s) => (s.spec.updateStrategy = 'broken')),
+    desired: edit(desiredStatefulSet, (s) => (at(s, 'spec').updateStrategy = { type: 'OnDelete' })),
+    live: edit(liveStatefulSet, (s) => (at(s, 'spec').updateStrategy = 'broken')),
     expected: true,
   },
   {
@@ -280,7 +303,7 @@ const cases: Case[] = [
 ];
 
 for (const { name, desired, live, expected } of cases) {
-  test(`needsApply: ${name} → ${expected}`, () => {
+  test(`needsApply: ${name} → ${String(expected)}`, () => {
     assert.equal(needsApply(desired(), live()), expected);
   });
 }
@@ -304,7 +327,7 @@ test('withAppliedHash stamps a hash that ignores a previous stamp and does not m
   assert.match(hash ?? '', /^[0-9a-f]{16}$/);
   assert.equal(desired.metadata?.annotations, undefined);
   assert.deepEqual(withAppliedHash(stamped), stamped, 'restamping is stable');
-  const changed = edit(desiredPdb, (p) => (p.spec.maxUnavailable = 2))();
+  const changed = edit(desiredPdb, (p) => (at(p, 'spec').maxUnavailable = 2))();
   assert.notEqual(withAppliedHash(changed).metadata?.annotations?.[APPLIED_HASH_ANNOTATION], hash);
 });
 
@@ -313,7 +336,7 @@ function recordingPatcher() {
   const patcher: ObjectPatcher = {
     async patch(spec, _pretty, _dryRun, fieldManager, force, patchStrategy) {
       calls.push({ spec, fieldManager, force, strategy: patchStrategy });
-      return { ...spec, metadata: { ...spec.metadata, resourceVersion: '1' } } as typeof spec;
+      return withMetadata(spec, { resourceVersion: '1' });
     },
   };
   return { calls, patcher };
@@ -325,15 +348,15 @@ test('applyObject sends a forced server-side apply with the hash annotation when
   assert.equal(result.applied, true);
   assert.equal(calls.length, 1);
   assert.equal(calls[0]?.fieldManager, 'atomix-operator');
-  assert.equal(calls[0]?.force, true);
-  assert.equal(calls[0]?.strategy, 'application/apply-patch+yaml');
-  assert.ok(calls[0]?.spec.metadata?.annotations?.[APPLIED_HASH_ANNOTATION]);
+  assert.equal(calls[0].force, true);
+  assert.equal(calls[0].strategy, 'application/apply-patch+yaml');
+  assert.ok(calls[0].spec.metadata?.annotations?.[APPLIED_HASH_ANNOTATION]);
 });
 
 test('applyObject sends nothing when the live object (as stored after the apply) already matches', async () => {
   const { calls, patcher } = recordingPatcher();
   const first = await applyObject(patcher, desiredPdb(), { fieldManager: 'm' });
-  const live = { ...livePdb(), metadata: { ...livePdb().metadata, annotations: first.object.metadata?.annotations } };
+  const live = withMetadata(livePdb(), { annotations: first.object.metadata?.annotations });
   const second = await applyObject(patcher, desiredPdb(), { fieldManager: 'm', live });
   assert.equal(second.applied, false);
   assert.equal(second.object, live);
@@ -342,9 +365,9 @@ test('applyObject sends nothing when the live object (as stored after the apply)
 
 test('applyObject applies when desired dropped a field, thanks to the hash', async () => {
   const { calls, patcher } = recordingPatcher();
-  const withExtraLabel = edit(desiredPdb, (p) => (p.metadata.labels = { extra: 'yes' }));
+  const withExtraLabel = edit(desiredPdb, (p) => (at(p, 'metadata').labels = { extra: 'yes' }));
   const first = await applyObject(patcher, withExtraLabel(), { fieldManager: 'm' });
-  const live = { ...livePdb(), metadata: { ...first.object.metadata } };
+  const live = { ...livePdb(), metadata: structuredClone(first.object.metadata) };
   assert.equal((await applyObject(patcher, withExtraLabel(), { fieldManager: 'm', live })).applied, false);
   assert.equal((await applyObject(patcher, desiredPdb(), { fieldManager: 'm', live })).applied, true);
   assert.equal(calls.length, 2);

@@ -99,7 +99,7 @@ test('similar events are aggregated like client-go: ten, then one combined event
   const { clock, requests, recorder } = setup({ dedupeWindowMs: 60_000 });
   const failed = (n: number): EventDetails => ({ type: 'Warning', reason: 'ApplyFailed', action: 'Reconcile', note: `attempt ${n} refused` });
   const written = Array.from({ length: 30 }, (_, n) => recorder.record(cluster, failed(n)));
-  assert.deepEqual(written, [...Array(11).fill(true), ...Array(19).fill(false)]);
+  assert.deepEqual(written, [...Array<boolean>(11).fill(true), ...Array<boolean>(19).fill(false)]);
   await recorder.flush();
   assert.equal((requests[10]?.body as { note: string }).note, '(combined from similar events): attempt 10 refused');
   assert.equal(recorder.record(cluster, { ...created, note: 'another reason is not similar' }), true);

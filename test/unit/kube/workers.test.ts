@@ -168,8 +168,9 @@ test('a blocked key is reported once per reason, not retried, and still honours 
   const { queue, controller, outcomes, clock } = setup();
   const reported: Array<[string, string]> = [];
   let passes = 0;
-  const reasons = ['name taken', 'name taken', 'storage immutable'];
-  const running = runWorkers(queue, 1, async () => ({ blocked: reasons[Math.min(passes++, reasons.length - 1)]!, requeueAfterMs: 1_000 }), {
+  // The first two passes are blocked by a name taken, every later one by immutable storage.
+  const firstReasons = ['name taken', 'name taken'];
+  const running = runWorkers(queue, 1, async () => ({ blocked: firstReasons[passes++] ?? 'storage immutable', requeueAfterMs: 1_000 }), {
     signal: controller.signal,
     clock,
     onBlocked: (key, reason) => reported.push([key, reason]),

@@ -22,8 +22,8 @@ function envOf(container: Partial<V1Container>): Record<string, string> {
 
 function errorOf(container: Partial<V1Container>): string {
   const result = containerEnv(pod, { name: 'atomix', ...container }, addresses, sources, node);
-  assert.equal(result.ok, false);
-  return result.ok ? '' : `${result.reason}: ${result.message}`;
+  assert.ok(!result.ok);
+  return `${result.reason}: ${result.message}`;
 }
 
 test('fieldRef resolves the downward-API fields', () => {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import { podPhase, podStatus, sameStatus, type ContainerReport, type PodReport } from '../../../src/local/node/pod-status.js';
 
 const T0 = '2026-12-01T10:00:00Z';
 const T1 = '2026-12-01T10:00:05Z';
 
-function pod(restartPolicy = 'Always', status: V1Pod['status'] = {}): V1Pod {
+function pod(restartPolicy = 'Always', status: Partial<V1PodStatus> = {}): V1Pod {
   return {
     metadata: { name: 'p', namespace: 'ns', uid: 'u' },
     spec: { restartPolicy, containers: [{ name: 'a', image: 'img' }] },
@@ -48,8 +48,8 @@ test('an image the node cannot run leaves the pod Pending and not ready, with th
   assert.deepEqual(status.containerStatuses?.[0]?.state, pulling);
   const ready = status.conditions?.find((c) => c.type === 'Ready');
   assert.equal(ready?.status, 'False');
-  assert.equal(ready?.reason, 'ContainersNotReady');
-  assert.equal(ready?.message, 'containers with unready status: [a]');
+  assert.equal(ready.reason, 'ContainersNotReady');
+  assert.equal(ready.message, 'containers with unready status: [a]');
 });
 
 test('conditions keep their lastTransitionTime until their status flips; foreign ones are kept', () => {
@@ -60,7 +60,7 @@ test('conditions keep their lastTransitionTime until their status flips; foreign
   const ready = flipped.conditions?.find((c) => c.type === 'Ready');
   assert.deepEqual(ready, { type: 'Ready', status: 'True', lastTransitionTime: T1 });
   assert.equal(flipped.conditions?.find((c) => c.type === 'Initialized')?.lastTransitionTime, T0);
-  assert.equal(flipped.conditions?.find((c) => c.type === 'PodScheduled')?.status, 'True');
+  assert.equal(flipped.conditions.find((c) => c.type === 'PodScheduled')?.status, 'True');
   assert.equal(flipped.qosClass, 'BestEffort');
   assert.equal(flipped.podIP, '10.244.0.9');
   assert.deepEqual(flipped.podIPs, [{ ip: '10.244.0.9' }]);
@@ -72,7 +72,7 @@ test('a restarted container reports its last termination and restart count', () 
   const status = podStatus(pod(), report([container(running, { restartCount: 2, lastTerminated: crashed.terminated })]), T1);
   const [containerStatus] = status.containerStatuses ?? [];
   assert.equal(containerStatus?.restartCount, 2);
-  assert.deepEqual(containerStatus?.lastState, crashed);
+  assert.deepEqual(containerStatus.lastState, crashed);
 });
 
 test('a terminal phase sticks', () => {
@@ -83,10 +83,13 @@ test('a terminal phase sticks', () => {
 
 test('statuses compare as the API server stores them: null and absent fields are alike', () => {
   const status = podStatus(pod(), report([container(running)]), T0);
-  const readBack = JSON.parse(JSON.stringify(status));
-  readBack.conditions[0].lastProbeTime = null;
+  const readBack = JSON.parse(JSON.stringify(status)) as V1PodStatus;
+  const [condition] = readBack.conditions ?? [];
+  const [containerStatus] = readBack.containerStatuses ?? [];
+  assert.ok(condition && containerStatus);
+  Object.assign(condition, { lastProbeTime: null });
   readBack.nominatedNodeName = undefined;
   assert.ok(sameStatus(status, readBack));
-  readBack.containerStatuses[0].ready = true;
+  containerStatus.ready = true;
   assert.ok(!sameStatus(status, readBack));
 });
