@@ -22,7 +22,8 @@ before(async () => {
 });
 
 after(async () => {
-  await controlPlane.stop();
+  // Unset when before() failed to start it.
+  await (controlPlane as ControlPlane | undefined)?.stop();
 });
 
 function shellPod(name: string, script: string, extra: { container?: Partial<V1Container>; spec?: Partial<V1Pod['spec']> } = {}): V1Pod {
