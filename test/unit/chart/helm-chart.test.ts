@@ -16,6 +16,9 @@ const deployFile = readManifest('deploy/operator.yaml') as V1Deployment;
 const operatorRules = (readManifest('deploy/role.yaml') as { rules: V1PolicyRule[] }).rules;
 const leaseRules = (parseAllDocuments(readFileSync(`${repoRoot}/deploy/leader_election.yaml`, 'utf8'))[0]?.toJS() as { rules: V1PolicyRule[] }).rules;
 
+// The chart reads copies of deploy/'s files: after changing deploy/, npm run chart.
+const STALE = 'the chart disagrees with deploy/ (after changing deploy/, run npm run chart)';
+
 const VALUE_SETS: Record<string, object> = {
   'namespaced (the defaults)': {},
   'cluster-wide, all namespaces': { watch: { scope: 'cluster' } },
@@ -73,12 +76,12 @@ describe('helm template agrees with deploy/', () => {
       `ServiceAccount/${NAMESPACE}/atomix-operator`,
     ]);
     const deployment = deploymentOf(objects);
-    assert.deepEqual(podSpec(deployment), podSpec(deployFile));
+    assert.deepEqual(podSpec(deployment), podSpec(deployFile), STALE);
     assert.deepEqual(
       { replicas: deployment.spec?.replicas, strategy: deployment.spec?.strategy },
       { replicas: deployFile.spec?.replicas, strategy: deployFile.spec?.strategy },
     );
-    assert.deepEqual(one(objects, 'Role')['rules'], operatorRules);
+    assert.deepEqual(one(objects, 'Role')['rules'], operatorRules, STALE);
     const binding = one(objects, 'RoleBinding') as unknown as V1RoleBinding;
     assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'atomix-operator' });
     assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'atomix-operator', namespace: NAMESPACE }]);
@@ -86,7 +89,7 @@ describe('helm template agrees with deploy/', () => {
 
   test('cluster-wide over all namespaces: deploy/role.yaml\'s rules as a ClusterRole, bound cluster-wide, WATCH_NAMESPACE empty', async () => {
     const objects = await helmTemplate(RELEASE, NAMESPACE, VALUE_SETS['cluster-wide, all namespaces'] ?? {});
-    assert.deepEqual(one(objects, 'ClusterRole')['rules'], operatorRules);
+    assert.deepEqual(one(objects, 'ClusterRole')['rules'], operatorRules, STALE);
     assert.deepEqual(bindings(objects, 'ClusterRoleBinding').map((binding) => binding.roleRef), [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'atomix-operator' }]);
     assert.deepEqual(only(objects, 'Role'), []);
     assert.deepEqual(only(objects, 'RoleBinding'), []);
@@ -95,7 +98,7 @@ describe('helm template agrees with deploy/', () => {
 
   test('cluster-wide over listed namespaces: the ClusterRole bound in each of them only, WATCH_NAMESPACE lists them', async () => {
     const objects = await helmTemplate(RELEASE, NAMESPACE, VALUE_SETS['cluster-wide, listed namespaces'] ?? {});
-    assert.deepEqual(one(objects, 'ClusterRole')['rules'], operatorRules);
+    assert.deepEqual(one(objects, 'ClusterRole')['rules'], operatorRules, STALE);
     assert.deepEqual(only(objects, 'ClusterRoleBinding'), []);
     const roleBindings = bindings(objects, 'RoleBinding');
     assert.deepEqual(roleBindings.map((binding) => binding.metadata?.namespace), ['team-a', 'team-b']);
@@ -111,7 +114,7 @@ describe('helm template agrees with deploy/', () => {
     const leaseRole = only(objects, 'Role').find((role) => role.metadata.name === 'atomix-operator-leader-election');
     assert.ok(leaseRole, kinds(objects).join(', '));
     assert.equal(leaseRole.metadata.namespace, NAMESPACE);
-    assert.deepEqual(leaseRole['rules'], leaseRules);
+    assert.deepEqual(leaseRole['rules'], leaseRules, STALE);
     const leaseBinding = bindings(objects, 'RoleBinding').find((binding) => binding.metadata?.name === 'atomix-operator-leader-election');
     assert.deepEqual(leaseBinding?.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'atomix-operator-leader-election' });
     const deployment = deploymentOf(objects);
