@@ -2,9 +2,10 @@
 // node writes a counter continuously: sampled every second through the API, no group ever has
 // more than one member down, every member ends on the new version, and the counter holds every
 // acknowledged increment (failed writes are reported; each may or may not have been applied, so
-// they bound the counter from above). 3.1.9 -> 3.1.10: both images run as root. (From 3.1.10 to
-// 3.1.11+ the image's user becomes uid 1000, which cannot write the files root left on the data
-// volume while fsGroupChangePolicy is OnRootMismatch: that upgrade waits for the fix.)
+// they bound the counter from above). 3.1.10 -> 3.1.12 also crosses 3.1.11, where the image's
+// user changes from root to uid 1000: the new pods must be able to write what root left on the
+// data volume (with fsGroupChangePolicy OnRootMismatch they could not: Permission denied on the
+// Raft lock files, CrashLoopBackOff).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { names } from '../../src/api/names.js';
@@ -15,8 +16,8 @@ import { finishWrites, rollout, type Rollout } from './rollout-harness.js';
 import { membersByGroup } from './readiness-sampler.js';
 import { SUITE_TIMEOUT_MS, useRealCluster } from './real-cluster.js';
 
-const FROM = '3.1.9';
-const TO = '3.1.10';
+const FROM = '3.1.10';
+const TO = '3.1.12';
 
 describe(`a ${FROM} -> ${TO} upgrade of the README example while a client node writes`, { timeout: SUITE_TIMEOUT_MS }, () => {
   const spec = mergePatch(exampleCluster(), { spec: { version: FROM } }) as AtomixCluster;
