@@ -1,10 +1,10 @@
 // The running operator: informers for AtomixClusters and every owned kind, one
 // work queue keyed by cluster, worker loops around the ClusterReconciler, and the
 // glue that turns reconcile decisions into API requests and Events.
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { AtomixCluster } from '../api/schema.js';
-import { Informer } from '../kube/informer.js';
+import { Informer, type InformerOptions } from '../kube/informer.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import { runWorkers } from '../kube/workers.js';
 import { EventRecorder } from '../kube/events.js';
@@ -16,9 +16,11 @@ import { DEFAULT_RENDER_OPTIONS, type RenderOptions } from '../render/index.js';
 import { ClusterReconciler, type ReconcileDeps } from './reconcile.js';
 import { controllingClusterKey, OWNED_KINDS, OWNED_SELECTOR } from './owned-kinds.js';
 import { ObjectWriter } from './object-writer.js';
+import { byStatefulSet, STATEFULSET_EVENTS_SELECTOR } from './pod-creation.js';
 
 export const FIELD_MANAGER = 'atomix-operator';
 const CONTROLLER_INDEX = 'controller';
+const STATEFULSET_INDEX = 'statefulSet';
 
 export interface OperatorOptions {
   readonly client: KubeClient;
@@ -43,6 +45,8 @@ export class Operator {
   readonly queue: WorkQueue;
   private readonly clusters: Informer<AtomixCluster & KubernetesObject>;
   private readonly owned = new Map<string, Informer>();
+  /** The StatefulSet controller's Events: how the operator learns that pods cannot be created. */
+  private readonly statefulSetEvents: Informer<CoreV1Event & KubernetesObject>;
   private readonly events: EventRecorder;
   private readonly stopController = new AbortController();
   private workers: Promise<void> | undefined;
@@ -52,7 +56,7 @@ export class Operator {
   constructor(private readonly options: OperatorOptions) {
     const { client, metrics, log } = options;
     this.queue = new WorkQueue({ ...(metrics ? { metrics: metrics.workQueue('atomixcluster') } : {}) });
-    const informer = <T extends KubernetesObject>(resource: ResourceType, extra: { labelSelector?: string; indexers?: Record<string, (o: T) => readonly string[]> } = {}) =>
+    const informer = <T extends KubernetesObject>(resource: ResourceType, extra: Pick<InformerOptions<T>, 'labelSelector' | 'fieldSelector' | 'indexers'> = {}) =>
       new Informer<T>({
         transport: client,
         resource,
@@ -66,6 +70,7 @@ export class Operator {
     for (const kind of OWNED_KINDS) {
       this.owned.set(kind.kind, informer(kind, { labelSelector: OWNED_SELECTOR, indexers: { [CONTROLLER_INDEX]: byControllerUid } }));
     }
+    this.statefulSetEvents = informer(resources.events, { fieldSelector: STATEFULSET_EVENTS_SELECTOR, indexers: { [STATEFULSET_INDEX]: byStatefulSet } });
     this.events = new EventRecorder({
       client,
       reportingController: 'agent.atomix.io/atomix-operator',
@@ -94,7 +99,13 @@ export class Operator {
       };
       informer.addHandler({ onAdd: enqueueOwner, onUpdate: (_before, object) => enqueueOwner(object), onDelete: enqueueWaiting });
     }
-    const informers = [this.clusters, ...this.owned.values()];
+    const enqueueStatefulSetOwner = (event: CoreV1Event) => {
+      const statefulSet = this.owned.get('StatefulSet')?.store.get(event.metadata.namespace ?? '', event.involvedObject.name ?? '');
+      const key = statefulSet && controllingClusterKey(statefulSet);
+      if (key) this.queue.add(key);
+    };
+    this.statefulSetEvents.addHandler({ onAdd: enqueueStatefulSetOwner, onUpdate: (_before, event) => enqueueStatefulSetOwner(event) });
+    const informers = [this.clusters, ...this.owned.values(), this.statefulSetEvents];
     for (const informer of informers) informer.start();
     const synced = await Promise.all(informers.map((informer) => informer.waitForSync(this.stopController.signal)));
     if (!synced.every(Boolean)) return;
@@ -123,7 +134,7 @@ export class Operator {
     this.queue.shutDown();
     await this.workers;
     await this.events.flush();
-    await Promise.all([this.clusters, ...this.owned.values()].map((informer) => informer.stop()));
+    await Promise.all([this.clusters, ...this.owned.values(), this.statefulSetEvents].map((informer) => informer.stop()));
   }
 
   private resync(): void {
@@ -141,6 +152,7 @@ export class Operator {
         get: (kind, namespace, name) => this.owned.get(kind)?.store.get(namespace, name),
         ownedBy: (uid) => [...this.owned.values()].flatMap((informer) => informer.store.byIndex(CONTROLLER_INDEX, uid)),
       },
+      statefulSetEvents: (namespace, name) => this.statefulSetEvents.store.byIndex(STATEFULSET_INDEX, `${namespace}/${name}`),
       writer: writer.writer,
       namespaceGone: (namespace) => writer.namespaceGone(namespace),
       fieldManager: FIELD_MANAGER,

@@ -2,7 +2,7 @@
 // Level-based: every pass recomputes the whole desired state from the cluster,
 // compares it with the informer caches and writes only what differs, and only to
 // objects this cluster controls. The pass ends in a classified outcome (outcome.ts).
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
 import type { AtomixCluster, AtomixClusterStatus } from '../api/schema.js';
 import { API_VERSION, KIND } from '../api/group.js';
 import { validateCluster } from '../api/validate.js';
@@ -15,6 +15,7 @@ import { classify, DONE, toReconcileResult, type PassOutcome } from './outcome.j
 import { NamespaceGone, startPass, type Pass } from './pass.js';
 import { computeStatus, invalidSpecStatus, type ObservedStatefulSet } from './status.js';
 import { StatusReport } from './status-report.js';
+import { podCreationProblems } from './pod-creation.js';
 
 export interface ReconcileDeps {
   readonly clusters: { get(namespace: string, name: string): AtomixCluster | undefined };
@@ -24,6 +25,8 @@ export interface ReconcileDeps {
     /** Every cached object whose controller owner has this uid. */
     ownedBy(uid: string): KubernetesObject[];
   };
+  /** The StatefulSet controller's cached Events about a StatefulSet (pod-creation.ts). */
+  readonly statefulSetEvents: (namespace: string, statefulSet: string) => readonly CoreV1Event[];
   readonly writer: {
     /** Creates `desired` unless an object of its name exists, which is left untouched. */
     create(desired: KubeObject): Promise<CreateResult>;
@@ -105,9 +108,12 @@ export class ClusterReconciler {
     for (const change of synced.changes) changes.add(change);
     changes.report((reason, message) => this.deps.events.normal(cluster, reason, message));
     const plan = planCluster(cluster, this.deps.renderOptions);
-    const status = computeStatus(cluster, plan, (statefulSet) => this.statefulSet(cluster, statefulSet), synced.problems, this.deps.now());
-    const requeue = await this.status.write(valid, status, synced.problems);
-    return classify(synced.problems, [synced.requeueAfterMs, requeue]);
+    const lookup = (statefulSet: string) => this.statefulSet(cluster, statefulSet);
+    const namespace = cluster.metadata.namespace ?? '';
+    const problems = [...synced.problems, ...podCreationProblems(plan, lookup, (name) => this.deps.statefulSetEvents(namespace, name))];
+    const status = computeStatus(cluster, plan, lookup, problems, this.deps.now());
+    const requeue = await this.status.write(valid, status, problems);
+    return classify(problems, [synced.requeueAfterMs, requeue]);
   }
 
   private statefulSet(cluster: AtomixCluster, name: string): ObservedStatefulSet | undefined {

@@ -6,7 +6,7 @@ import type { ClusterPlan, GroupPlan } from '../render/index.js';
 import { CONDITION, mergeConditions, type ConditionInput } from './conditions.js';
 
 export interface ObservedStatefulSet {
-  metadata?: { generation?: number };
+  metadata?: { generation?: number; uid?: string };
   spec?: { replicas?: number };
   status?: { observedGeneration?: number; readyReplicas?: number; updatedReplicas?: number; replicas?: number };
 }

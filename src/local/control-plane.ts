@@ -108,6 +108,8 @@ const controllers = [
   'persistentvolume-protection-controller',
   'clusterrole-aggregation-controller',
   'pod-garbage-collector-controller',
+  // ResourceQuota admission needs the quota's status (hard and used), which this controller keeps.
+  'resourcequota-controller',
 ];
 
 const controllerManagerArgs = [

@@ -41,16 +41,16 @@ export function nodeNames(): string[] {
  * Creates a namespace with a unique name starting with prefix and deletes it
  * when the enclosing test, suite or file is done: call it in a test, a describe
  * body or at the top level, not in a before hook (it would be deleted right
- * after the hook).
+ * after the hook). `labels` go on the namespace, e.g. Pod Security's.
  */
-export function createTestNamespace(prefix: string): Promise<string> {
+export function createTestNamespace(prefix: string, labels: Record<string, string> = {}): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
   const core = adminKubeConfig().makeApiClient(CoreV1Api);
   // Registered synchronously, so it binds to the caller's test or suite.
   after(async () => {
     await core.deleteNamespace({ name });
   });
-  return core.createNamespace({ body: { metadata: { name, labels: { 'local.atomix.io/test': 'true' } } } }).then(() => name);
+  return core.createNamespace({ body: { metadata: { name, labels: { ...labels, 'local.atomix.io/test': 'true' } } } }).then(() => name);
 }
 
 /**

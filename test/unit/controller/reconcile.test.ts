@@ -62,6 +62,7 @@ class FakeCluster {
         ownedBy: (uid) =>
           [...this.objects.values()].filter((o) => o.metadata.ownerReferences?.some((r) => r.uid === uid && r.controller)),
       },
+      statefulSetEvents: () => [],
       writer: {
         create: async (desired: KubeObject) => {
           const id = `${desired.kind}/${desired.metadata.name}`;
