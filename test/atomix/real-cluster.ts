@@ -168,7 +168,13 @@ export class RealCluster {
  * Starts a control plane with real pods and the operator (as the shipped ServiceAccount, with the
  * shipped RBAC) watching one fresh namespace. Throws, stopping what it started, without real pods.
  */
-export async function startRealCluster(options: { log?: (line: string) => void } = {}): Promise<{ cluster: RealCluster; stop(): Promise<void> }> {
+export interface RealClusterOptions {
+  log?: (line: string) => void;
+  /** Labels of the fixture's namespace, e.g. Pod Security's enforce level. */
+  namespaceLabels?: Record<string, string>;
+}
+
+export async function startRealCluster(options: RealClusterOptions = {}): Promise<{ cluster: RealCluster; stop(): Promise<void> }> {
   const controlPlane = await startControlPlane({ crds: [customResourceDefinition()], pods: 'real', log: options.log ?? (() => {}) });
   const cleanups: (() => Promise<void> | void)[] = [() => controlPlane.stop()];
   const stop = async () => {
@@ -179,7 +185,7 @@ export async function startRealCluster(options: { log?: (line: string) => void }
     const admin = new KubeClient(controlPlane.kubeConfig());
     cleanups.push(() => admin.close());
     const namespace = `atomix-${randomBytes(3).toString('hex')}`;
-    await admin.request({ method: 'POST', path: collectionPath(resources.namespaces), body: { metadata: { name: namespace } } });
+    await admin.request({ method: 'POST', path: collectionPath(resources.namespaces), body: { metadata: { name: namespace, labels: options.namespaceLabels ?? {} } } });
     await installShippedRbac(admin, namespace);
     const client = new KubeClient(await controlPlane.serviceAccountKubeConfig(namespace, OPERATOR_ACCOUNT));
     const operator = new Operator({ client, log: pino({ level: process.env['OPERATOR_LOG_LEVEL'] ?? 'warn' }), namespaces: [namespace], instance: 'atomix-tests' });
@@ -196,10 +202,10 @@ export async function startRealCluster(options: { log?: (line: string) => void }
 }
 
 /** Registers hooks that start a control plane with real pods and the operator before the suite, and stop them after it. */
-export function useRealCluster(): () => RealCluster {
+export function useRealCluster(options: RealClusterOptions = {}): () => RealCluster {
   let running: Awaited<ReturnType<typeof startRealCluster>> | undefined;
   before(async () => {
-    running = await startRealCluster();
+    running = await startRealCluster(options);
   });
   after(() => running?.stop());
   return () => {

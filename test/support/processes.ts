@@ -51,3 +51,25 @@ export function rssMiB(pid: number): number {
   const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Math.round(Number(match?.[1] ?? 0) / 1024);
 }
+
+/** Who a process runs as, from /proc/<pid>/status: real/effective/saved/fs ids, groups, no_new_privs, effective capabilities. */
+export interface ProcessCredentials {
+  uids: number[];
+  gids: number[];
+  groups: number[];
+  noNewPrivs: boolean;
+  effectiveCapabilities: bigint;
+}
+
+export function processCredentials(pid: number): ProcessCredentials {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1] ?? '';
+  const numbers = (name: string) => field(name).split(/\s+/).filter(Boolean).map(Number);
+  return {
+    uids: numbers('Uid'),
+    gids: numbers('Gid'),
+    groups: numbers('Groups'),
+    noNewPrivs: field('NoNewPrivs') === '1',
+    effectiveCapabilities: BigInt(`0x${field('CapEff') || '0'}`),
+  };
+}
