@@ -37,8 +37,7 @@ npx tsc -p tsconfig.test.json
 
 step "lint (typescript-eslint strict-type-checked) and unused files, dependencies and exports (knip)"
 npm run -s lint
-# Exports and types join once src/controller and src/local stop moving (issue 11).
-npx knip --exclude exports,types
+npm run -s knip
 
 suite() {
   local name=$1

@@ -5,7 +5,7 @@
 // benchmark. Typed after the Kubernetes API (so `kubectl explain` documents them),
 // with CEL rules for the mistakes the API server would otherwise refuse only when
 // the operator applies the StatefulSet. src/render/placement.ts passes them through.
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import { withRules, type Rule } from './rules.js';
 import { celList, LABEL_VALUE_OR_EMPTY_PATTERN, MAX_LABEL_VALUE, strict, stringEnum } from './schema-kit.js';
 
@@ -26,7 +26,7 @@ export const PLACEMENT_PATTERN_MEANINGS: Readonly<Record<string, string>> = {
 };
 
 /** Label keys the operator sets on every pod: its selectors and the recommended labels. */
-export const OPERATOR_POD_LABELS = [
+const OPERATOR_POD_LABELS = [
   'app',
   'type',
   'group',
@@ -39,7 +39,7 @@ export const OPERATOR_POD_LABELS = [
   'controller-revision-hash',
 ] as const;
 /** Prefixes of keys owned by the operator (agent.atomix.io) and by the StatefulSet controller. */
-export const RESERVED_KEY_PREFIXES = ['agent.atomix.io/', 'statefulset.kubernetes.io/', 'apps.kubernetes.io/'] as const;
+const RESERVED_KEY_PREFIXES = ['agent.atomix.io/', 'statefulset.kubernetes.io/', 'apps.kubernetes.io/'] as const;
 
 const labelValue = Type.String({ maxLength: MAX_LABEL_VALUE, pattern: LABEL_VALUE_OR_EMPTY_PATTERN });
 const labelKey = (description: string) => Type.String({ minLength: 1, maxLength: MAX_LABEL_KEY, description });
@@ -250,5 +250,5 @@ export const PodPlacementFields = {
   annotations: Type.Optional(PodAnnotations),
 };
 
-export const PodPlacement = Type.Object(PodPlacementFields);
-export type PodPlacementSpec = Static<typeof PodPlacement>;
+/** The placement fields of a group (or the benchmark) as they stand in a stored spec. */
+export type PodPlacementSpec = Static<TObject<typeof PodPlacementFields>>;

@@ -18,7 +18,7 @@ import { controllingClusterKey, OWNED_KINDS, OWNED_SELECTOR } from './owned-kind
 import { ObjectWriter } from './object-writer.js';
 import { byStatefulSet, STATEFULSET_EVENTS_SELECTOR } from './pod-creation.js';
 
-export const FIELD_MANAGER = 'atomix-operator';
+const FIELD_MANAGER = 'atomix-operator';
 const CONTROLLER_INDEX = 'controller';
 const STATEFULSET_INDEX = 'statefulSet';
 

@@ -15,7 +15,7 @@ export interface AuditedRequest {
   code?: number;
 }
 
-export const writeVerbs: ReadonlySet<string> = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+const writeVerbs: ReadonlySet<string> = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 
 interface AuditEvent {
   stage?: string;
@@ -28,7 +28,7 @@ interface AuditEvent {
 }
 
 /** The completed requests in an audit log, oldest first; impersonated requests count as the impersonated user's. */
-export function readAuditLog(path: string): AuditedRequest[] {
+function readAuditLog(path: string): AuditedRequest[] {
   const text = readFileSync(path, 'utf8');
   // The apiserver may be in the middle of appending the last line.
   const completeLines = text.slice(0, text.lastIndexOf('\n') + 1);

@@ -57,7 +57,7 @@ export interface ControlPlaneOptions {
   dns?: ClusterDnsOptions;
 }
 
-export interface ControlPlaneProcess {
+interface ControlPlaneProcess {
   name: string;
   pid: number | undefined;
   logPath: string;

@@ -55,20 +55,3 @@ export function clusterAccessOf(kubeConfig: KubeConfig): ClusterAccess {
   if (!cluster?.caData) throw new Error('the current cluster of this KubeConfig has no embedded CA');
   return { server: cluster.server, caPem: Buffer.from(cluster.caData, 'base64').toString() };
 }
-
-/** The HTTP status of a failed client-node request (ApiException.code, or statusCode from Watch), if any. */
-/** One line for a failed request: "HTTP 403: <message of the Status body>", or the error's message. */
-export function describeError(error: unknown): string {
-  const code = statusCodeOf(error);
-  const message = statusMessage((error as { body?: unknown } | null)?.body) ?? (error instanceof Error ? error.message : String(error));
-  return code === undefined ? message : `HTTP ${code}: ${message}`;
-}
-
-function statusMessage(body: unknown): string | undefined {
-  if (typeof body !== 'string') return undefined;
-  try {
-    return (JSON.parse(body) as { message?: string }).message;
-  } catch {
-    return body;
-  }
-}
