@@ -15,7 +15,7 @@ export const STATEFULSET_EVENTS_SELECTOR = 'involvedObject.kind=StatefulSet,sour
 export const byStatefulSet = (event: CoreV1Event): readonly string[] =>
   [`${event.involvedObject.namespace ?? event.metadata.namespace ?? ''}/${event.involvedObject.name ?? ''}`];
 
-export const POD_CREATE_FAILED = 'PodCreateFailed';
+const POD_CREATE_FAILED = 'PodCreateFailed';
 
 /**
  * A problem for each StatefulSet of the plan that has fewer pods than it wants and whose last
