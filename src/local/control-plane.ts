@@ -23,6 +23,7 @@ import { findFreePort } from './ports.js';
 import { install, scriptPath } from './install-script.js';
 import { CORE_DNS_USER, startClusterDns, type ClusterDnsEndpoint, type ClusterDnsOptions } from './cluster-dns.js';
 import { httpGetStatus, waitUntil } from './readiness.js';
+import { KUBERNETES_SERVICE_PORT, startApiServerProxy, type ApiServerProxy, type Endpoint } from './apiserver-proxy.js';
 
 export interface ControlPlaneOptions {
   /** Working directory for data, logs, keys and kubeconfigs; default: a new temporary directory. */
@@ -81,6 +82,8 @@ export interface ControlPlane {
   podModeReason?: string;
   /** Cluster DNS (CoreDNS): the nameserver of every pod's resolv.conf; undefined without it. */
   dns: ClusterDnsEndpoint | undefined;
+  /** Real pods: where they reach the API server (KUBERNETES_SERVICE_HOST/PORT), see apiserver-proxy.ts. */
+  apiServerForPods: Endpoint | undefined;
   processes: ControlPlaneProcess[];
   kubeConfig(): KubeConfig;
   kubeConfigForToken(token: string): KubeConfig;
@@ -110,6 +113,9 @@ const controllers = [
   'pod-garbage-collector-controller',
   // ResourceQuota admission needs the quota's status (hard and used), which this controller keeps.
   'resourcequota-controller',
+  // kube-root-ca.crt in every namespace: the CA of the ServiceAccount volume that admission injects
+  // (the manager's own kubeconfig CA, the API server's, as no --root-ca-file is given).
+  'root-ca-certificate-publisher-controller',
 ];
 
 const controllerManagerArgs = [
@@ -137,8 +143,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const group = new ProcessGroup();
   let kubelet: LocalKubelet | undefined;
   let closePods: (() => Promise<void>) | undefined;
+  let apiServerProxy: ApiServerProxy | undefined;
   const stopAll = async () => {
     await kubelet?.stop();
+    await apiServerProxy?.close();
     await closePods?.();
     await group.stopAll();
   };
@@ -162,10 +170,19 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     });
     log(`etcd ready after ${since()}`);
 
+    // The pod network first: its host address, where pods reach the API server, goes into the serving certificate.
+    const pods = await startPodMode(options.pods, { dir, images: options.images, podCidr: options.podCidr, log });
+    closePods = pods.close;
+    const podHostAddress = pods.mode.mode === 'real' ? pods.mode.sandboxes.hostAddress : undefined;
+
     const pki = kubeletPki(join(dir, 'kubelet-pki'));
-    const apiserver = await startApiserver(group, binDir, dir, etcd.url, identities, pki);
+    const apiserver = await startApiserver(group, binDir, { dir, etcdUrl: etcd.url, identities, pki, advertiseAddress: podHostAddress ?? '127.0.0.1' });
     const caPem = await waitForApiserver(apiserver.process, apiserver.server, apiserver.caPath, identities.admin.token);
     log(`kube-apiserver ready at ${apiserver.server} after ${since()}`);
+    if (podHostAddress) {
+      apiServerProxy = await startApiServerProxy({ host: podHostAddress, port: KUBERNETES_SERVICE_PORT }, { host: '127.0.0.1', port: apiserver.port });
+      log(`pods reach the API server at ${podHostAddress}:${KUBERNETES_SERVICE_PORT}`);
+    }
     const cluster = { server: apiserver.server, caPem };
     const admin = () => kubeConfigForToken(cluster, identities.admin.token, 'admin');
     const kubeconfigPath = writeKubeconfig(dir, 'admin', admin());
@@ -186,10 +203,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         processes: [...group.processes],
       });
     }
+    await waitForDefaultServiceAccount(admin());
     log(`kube-controller-manager and kube-scheduler ready after ${since()}`);
 
-    const pods = await startPodMode(options.pods, { dir, images: options.images, podCidr: options.podCidr, log });
-    closePods = pods.close;
     // Real pods' resolv.conf names the pod network's host address, port 53.
     const dnsOptions = pods.mode.mode === 'real' ? { ...options.dns, address: pods.mode.sandboxes.hostAddress, port: 53 } : options.dns;
     const dns = dnsOptions
@@ -202,6 +218,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       dir,
       pods: pods.mode,
       tls: { caPem: pki.caPem, certPem: pki.servingCertPem, keyPem: pki.servingKeyPem },
+      apiServer: apiServerProxy?.endpoint,
       log,
     });
     const nodeNames = kubelet.nodeNames;
@@ -219,6 +236,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       podMode: pods.mode.mode,
       ...(pods.mode.mode === 'simulated' ? { podModeReason: pods.mode.reason } : {}),
       dns,
+      apiServerForPods: apiServerProxy?.endpoint,
       processes: group.processes.map(({ name, pid, logPath }) => ({ name, pid, logPath })),
       kubeConfig: admin,
       kubeConfigForToken: (token) => kubeConfigForToken(cluster, token),
@@ -265,7 +283,16 @@ async function startEtcd(group: ProcessGroup, binDir: string, dir: string) {
   return { process, url };
 }
 
-async function startApiserver(group: ProcessGroup, binDir: string, dir: string, etcdUrl: string, identities: Identities, pki: KubeletPki) {
+interface ApiserverSetup {
+  dir: string;
+  etcdUrl: string;
+  identities: Identities;
+  pki: KubeletPki;
+  /** The address the API server advertises; its self-signed serving certificate names it too. */
+  advertiseAddress: string;
+}
+
+async function startApiserver(group: ProcessGroup, binDir: string, { dir, etcdUrl, identities, pki, advertiseAddress }: ApiserverSetup) {
   const port = await findFreePort();
   const server = `https://127.0.0.1:${port}`;
   const certDir = join(dir, 'kube-apiserver');
@@ -283,7 +310,7 @@ async function startApiserver(group: ProcessGroup, binDir: string, dir: string, 
     args: [
       `--etcd-servers=${etcdUrl}`,
       '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
+      `--advertise-address=${advertiseAddress}`,
       `--secure-port=${port}`,
       // Without serving certificate flags, the apiserver self-signs one (and its CA) into this directory.
       `--cert-dir=${certDir}`,
@@ -295,10 +322,9 @@ async function startApiserver(group: ProcessGroup, binDir: string, dir: string, 
       `--service-account-key-file=${file('service-account.pub', signingKey.publicKeyPem)}`,
       `--service-account-signing-key-file=${file('service-account.key', signingKey.privateKeyPem)}`,
       '--service-cluster-ip-range=10.96.0.0/16',
-      // Nothing mounts ServiceAccount tokens into pods, so pods need not reference an existing one.
-      '--disable-admission-plugins=ServiceAccount',
       '--allow-privileged=true',
-      // Endpoints may not point at loopback, which is the only address we advertise.
+      // The `kubernetes` Endpoints would name the advertised address and the secure port, where
+      // nothing listens for pods (they use apiServerForPods): there is no kube-proxy to follow them.
       '--endpoint-reconciler-type=none',
       `--audit-policy-file=${file('audit-policy.yaml', writeRequestsAuditPolicy)}`,
       `--audit-log-path=${auditLogPath}`,
@@ -313,7 +339,7 @@ async function startApiserver(group: ProcessGroup, binDir: string, dir: string, 
     ],
     logPath: join(dir, 'kube-apiserver.log'),
   });
-  return { process, server, caPath: join(certDir, 'apiserver.crt'), auditLogPath };
+  return { process, server, port, caPath: join(certDir, 'apiserver.crt'), auditLogPath };
 }
 
 /** Waits until the apiserver serves, has finished its bootstrap, and returns its CA. */
@@ -340,6 +366,19 @@ async function waitForApiserver(process: ManagedProcess, server: string, caPath:
     { ...wait, what: 'the default namespace and the RBAC bootstrap roles' },
   );
   return caPem;
+}
+
+/**
+ * The ServiceAccount admission plugin refuses pods whose ServiceAccount does not exist (yet):
+ * the controller-manager creates `default` in every namespace, here waited for in `default`.
+ */
+async function waitForDefaultServiceAccount(admin: KubeConfig): Promise<void> {
+  const core = admin.makeApiClient(CoreV1Api);
+  // A read that fails counts as "not yet".
+  await waitUntil(async () => Boolean(await core.readNamespacedServiceAccount({ namespace: 'default', name: 'default' })), {
+    what: 'ServiceAccount default/default',
+    timeoutMs: timeouts.component,
+  });
 }
 
 async function installCrds(admin: KubeConfig, crds: object[]): Promise<void> {
