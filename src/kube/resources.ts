@@ -46,9 +46,11 @@ export const resources = {
   persistentVolumeClaims: core('PersistentVolumeClaim', 'persistentvolumeclaims'),
   events: core('Event', 'events'),
   namespaces: core('Namespace', 'namespaces', false),
-  // The local node's kinds (src/local/node): it registers Nodes, reads Secrets, provisions volumes.
+  // The local node's kinds (src/local/node): it registers Nodes, reads Secrets, provisions volumes,
+  // requests ServiceAccount tokens for pods.
   nodes: core('Node', 'nodes', false),
   secrets: core('Secret', 'secrets'),
+  serviceAccounts: core('ServiceAccount', 'serviceaccounts'),
   persistentVolumes: core('PersistentVolume', 'persistentvolumes', false),
   storageClasses: { group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass', plural: 'storageclasses', namespaced: false },
   statefulSets: { group: 'apps', version: 'v1', kind: 'StatefulSet', plural: 'statefulsets', namespaced: true },

@@ -1,13 +1,17 @@
-// A container's environment as the kubelet builds it: envFrom, then env in order, each
-// `value` expanded against the variables defined before it; fieldRef, resourceFieldRef,
-// configMapKeyRef and secretKeyRef resolved; the image's ENV underneath everything.
-// Not done: the Service link variables of enableServiceLinks (nothing routes Service IPs here).
+// A container's environment as the kubelet builds it: the `kubernetes` Service's variables,
+// then envFrom, then env in order, each `value` expanded against the variables defined before
+// it; fieldRef, resourceFieldRef, configMapKeyRef and secretKeyRef resolved; the image's ENV
+// underneath everything.
+// Not done: the link variables of the namespace's other Services (enableServiceLinks), since
+// nothing routes Service IPs here.
 import type { V1Container, V1EnvVar, V1ObjectFieldSelector, V1Pod, V1ResourceFieldSelector } from '@kubernetes/client-node';
 import { parseQuantity } from '../../kube/quantity.js';
 import { expand, lookupIn } from './expansion.js';
 
 /** ConfigMap and Secret contents of the pod's namespace (Secret values already decoded). */
 export interface EnvSources {
+  /** The variables every container starts with (KUBERNETES_SERVICE_HOST…); env and envFrom may override them. */
+  services: ReadonlyMap<string, string>;
   configMap(name: string): Record<string, string> | undefined;
   secret(name: string): Record<string, string> | undefined;
 }
@@ -38,7 +42,7 @@ const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 /** The variables the kubelet passes for the container (without the image's ENV). */
 export function containerEnv(pod: V1Pod, container: V1Container, addresses: PodAddresses, sources: EnvSources, node: NodeResources): EnvResolution {
   const namespace = pod.metadata?.namespace ?? '';
-  const env = new Map<string, string>();
+  const env = new Map(sources.services);
   try {
     for (const from of container.envFrom ?? []) {
       const reference = from.configMapRef ?? from.secretRef;

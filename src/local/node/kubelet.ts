@@ -4,7 +4,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:https';
-import type { KubernetesObject, V1ConfigMap, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1PodStatus, V1Secret, V1StorageClass } from '@kubernetes/client-node';
+import type {
+  KubernetesObject,
+  V1ConfigMap,
+  V1PersistentVolume,
+  V1PersistentVolumeClaim,
+  V1Pod,
+  V1PodStatus,
+  V1Secret,
+  V1StorageClass,
+  AuthenticationV1TokenRequest,
+} from '@kubernetes/client-node';
+import type { Endpoint } from '../apiserver-proxy.js';
 import type { KubeClient } from '../../kube/client.js';
 import { statusCodeOf } from '../../kube/errors.js';
 import { Informer } from '../../kube/informer.js';
@@ -18,6 +29,8 @@ import { PodWorker, type PodRuntime } from './pod-worker.js';
 import { isTerminal, timestamp } from './pod-status.js';
 import { LocalProvisioner } from './provisioner.js';
 import { simulatedStatus } from './simulated-pods.js';
+import { kubernetesServiceVariables } from './service-env.js';
+import type { IssuedToken } from './service-account-tokens.js';
 
 export type PodMode =
   | { mode: 'real'; sandboxes: SandboxRuntime; images: ImageStore; clusterDomain: string }
@@ -32,6 +45,8 @@ export interface KubeletOptions {
   pods: PodMode;
   /** The kubelet CA, serving certificate and key of the nodes' kubelet ports. */
   tls: LogServerTls;
+  /** Where real pods reach the API server (their KUBERNETES_SERVICE_HOST/PORT). */
+  apiServer?: Endpoint | undefined;
   log: (line: string) => void;
   heartbeatIntervalMs?: number;
 }
@@ -176,12 +191,14 @@ export class LocalKubelet {
       dns: { nameserver: mode.sandboxes.hostAddress, domain: mode.clusterDomain, hostResolvConf: readHostResolvConf() },
       node: NODE_RESOURCES,
       hostIP: NODE_ADDRESS,
+      serviceVariables: kubernetesServiceVariables(options.apiServer),
       dirs: { pods: join(options.dir, 'pods'), logs: join(options.dir, 'logs') },
       volumeSources: {
         configMap,
         secret: (namespace, name) => this.readSecret(namespace, name),
         claim: (namespace, name) => informers.claims.store.get(namespace, name),
         persistentVolume: (name) => informers.volumes.store.get(undefined, name),
+        serviceAccountToken: (pod, request) => this.requestToken(pod, request),
       },
       configMap,
       secret: (namespace, name) => this.readSecret(namespace, name),
@@ -196,6 +213,26 @@ export class LocalKubelet {
       if (statusCodeOf(error) === 404) return undefined;
       throw error;
     });
+  }
+
+  /** A token of the pod's ServiceAccount, bound to the pod: it stops working once the pod is gone. */
+  private async requestToken(pod: V1Pod, request: { audiences: string[]; expirationSeconds: number }): Promise<IssuedToken> {
+    const { name = '', namespace = '', uid = '' } = pod.metadata ?? {};
+    const serviceAccount = pod.spec?.serviceAccountName ?? 'default';
+    const body: AuthenticationV1TokenRequest = {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { ...request, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name, uid } },
+    };
+    const answer = await this.options.client.request<AuthenticationV1TokenRequest>({
+      method: 'POST',
+      path: `${objectPath(resources.serviceAccounts, namespace, serviceAccount)}/token`,
+      body,
+    });
+    const token = answer.status?.token;
+    const expiration = answer.status?.expirationTimestamp;
+    if (!token || !expiration) throw new Error(`the TokenRequest for ServiceAccount ${namespace}/${serviceAccount} returned no token`);
+    return { token, expirationTimestamp: new Date(expiration) };
   }
 
   /** Replaces the status, if the pod is still the version it was computed from; false when it moved on. */

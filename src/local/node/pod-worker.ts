@@ -21,6 +21,8 @@ export interface PodRuntime {
   dns: ClusterDns;
   node: NodeResources;
   hostIP: string;
+  /** KUBERNETES_SERVICE_HOST and the other variables of the `kubernetes` Service, in every container. */
+  serviceVariables: ReadonlyMap<string, string>;
   /** Per-pod volumes and state live under `pods`, CRI logs under `logs` (the kubelet's /var/log/pods). */
   dirs: { pods: string; logs: string };
   volumeSources: VolumeSources;
@@ -42,6 +44,8 @@ export interface ContainerLogs {
 }
 
 const SANDBOX_RETRY_MS = 5000;
+/** The longest a timer may wait (setTimeout's limit is about 24.8 days). */
+const MAX_TIMER_MS = 24 * 3600_000;
 /** How long the kubelet's own shutdown waits for a container (not a pod deletion, which honours its grace). */
 const SHUTDOWN_GRACE_MS = 5000;
 
@@ -58,6 +62,7 @@ export class PodWorker {
   private dirty = false;
   private loop: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  private volumeRefreshTimer: NodeJS.Timeout | undefined;
   private terminated: Promise<void> | undefined;
   private objectGone = false;
 
@@ -185,6 +190,12 @@ export class PodWorker {
     } catch (error) {
       this.volumeError = `MountVolume.SetUp failed: ${error instanceof Error ? error.message : String(error)}`;
     }
+    clearTimeout(this.volumeRefreshTimer);
+    const due = this.volumes.refreshDueAt;
+    if (due === undefined || this.terminated) return;
+    this.volumeRefreshTimer = setTimeout(() => this.schedule(), Math.min(Math.max(due - Date.now(), 0), MAX_TIMER_MS));
+    // Renewing tokens is no reason to keep the process alive; the kubelet's stop ends the pod.
+    this.volumeRefreshTimer.unref();
   }
 
   private addresses(): { podIP: string; hostIP: string } {
@@ -216,6 +227,7 @@ export class PodWorker {
   private terminate(graceMs: number): Promise<void> {
     this.terminated ??= (async () => {
       clearTimeout(this.retryTimer);
+      clearTimeout(this.volumeRefreshTimer);
       await Promise.all(this.containers.map((container) => container.stop(graceMs)));
       await this.releaseSandbox();
       await this.volumes.tearDown();
@@ -253,6 +265,7 @@ export class PodWorker {
     const image = resolution.runtime;
     const secrets = await this.referencedSecrets(namespace, container);
     const env = containerEnv(pod, container, this.addresses(), {
+      services: this.runtime.serviceVariables,
       configMap: (name) => this.runtime.configMap(namespace, name)?.data,
       secret: (name) => secrets.get(name),
     }, this.runtime.node);

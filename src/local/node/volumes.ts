@@ -1,6 +1,6 @@
 // A pod's volumes on the host, as the kubelet prepares them before its containers start:
 // ConfigMap, Secret, downwardAPI and projected volumes as files (atomic `..data` swaps, so an
-// update of the ConfigMap reaches running containers), emptyDirs, PVC-backed directories and
+// update of the ConfigMap or a renewed ServiceAccount token reaches running containers), emptyDirs, PVC-backed directories and
 // hostPaths; fsGroup ownership applied the way the kubelet applies it.
 import { chmod, chown, lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,12 +16,14 @@ import type {
 } from '@kubernetes/client-node';
 import { writeAtomically, type ProjectedFile } from './atomic-writer.js';
 import { fieldValue, type PodAddresses } from './env.js';
+import { PodTokens, type RequestToken } from './service-account-tokens.js';
 
 export interface VolumeSources {
   configMap(namespace: string, name: string): V1ConfigMap | undefined;
   secret(namespace: string, name: string): Promise<V1Secret | undefined>;
   claim(namespace: string, name: string): V1PersistentVolumeClaim | undefined;
   persistentVolume(name: string): V1PersistentVolume | undefined;
+  serviceAccountToken: RequestToken;
 }
 
 /** A volume that cannot be set up yet (missing ConfigMap, unbound claim, …): the pod waits in ContainerCreating. */
@@ -32,11 +34,19 @@ const DEFAULT_MODE = 0o644;
 export class PodVolumes {
   /** Volumes whose fsGroup ownership was already applied (once per pod, as the kubelet does at mount). */
   private readonly owned = new Set<string>();
+  private readonly tokens: PodTokens;
 
   constructor(
     private readonly podDir: string,
     private readonly sources: VolumeSources,
-  ) {}
+  ) {
+    this.tokens = new PodTokens(sources.serviceAccountToken);
+  }
+
+  /** When the volumes must be set up again although nothing changed: a ServiceAccount token to renew. */
+  get refreshDueAt(): number | undefined {
+    return this.tokens.refreshDueAt;
+  }
 
   /** Creates or refreshes every volume; returns the host path of each. Throws VolumeError when one cannot be set up. */
   async setUp(pod: V1Pod, addresses: PodAddresses): Promise<Map<string, string>> {
@@ -102,8 +112,13 @@ export class PodVolumes {
         files.push(...keyFiles(await this.secretData(namespace, name, optional), items, projected?.defaultMode, `secret "${name}"`));
       } else if (source.downwardAPI) {
         files.push(...downwardFiles(pod, source.downwardAPI.items ?? [], projected?.defaultMode, addresses));
+      } else if (source.serviceAccountToken) {
+        const token = await this.tokens.token(pod, source.serviceAccountToken).catch((error: unknown) => {
+          throw new VolumeError(`volume "${volume.name}": cannot get a ServiceAccount token: ${error instanceof Error ? error.message : String(error)}`);
+        });
+        files.push({ path: source.serviceAccountToken.path, content: Buffer.from(token), mode: projected?.defaultMode ?? DEFAULT_MODE });
       } else {
-        throw new VolumeError(`volume "${volume.name}": only configMap, secret and downwardAPI projections are supported by the local node`);
+        throw new VolumeError(`volume "${volume.name}": only configMap, secret, downwardAPI and serviceAccountToken projections are supported by the local node`);
       }
     }
     return files;

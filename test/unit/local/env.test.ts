@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { containerEnv, processEnv, type EnvSources } from '../../../src/local/node/env.js';
+import { kubernetesServiceVariables } from '../../../src/local/node/service-env.js';
 
 const pod: V1Pod = {
   metadata: { name: 'c-raft-0', namespace: 'ns1', uid: 'uid-1', labels: { app: 'c', group: 'raft' }, annotations: { note: 'say "hi"' } },
@@ -10,6 +11,7 @@ const pod: V1Pod = {
 const addresses = { podIP: '10.244.0.7', hostIP: '127.0.0.1' };
 const node = { cpu: '32', memory: '128Gi', 'ephemeral-storage': '1Ti' };
 const sources: EnvSources = {
+  services: new Map(),
   configMap: (name) => (name === 'settings' ? { LEVEL: 'INFO', 'not valid!': 'x', JAVA_OPTS: '-Xmx1g' } : undefined),
   secret: (name) => (name === 'creds' ? { password: 's3cret' } : undefined),
 };
@@ -95,4 +97,22 @@ test('the image ENV lies underneath the container’s variables', () => {
     PATH: '/usr/bin',
     JAVA_OPTS: '-Xmx256m',
   });
+});
+
+test('every container starts with the kubernetes Service variables, which env may use and override', () => {
+  const services = kubernetesServiceVariables({ host: '10.200.0.1', port: 443 });
+  const result = containerEnv(pod, { name: 'atomix', env: [{ name: 'API', value: 'https://$(KUBERNETES_SERVICE_HOST):$(KUBERNETES_SERVICE_PORT)' }, { name: 'KUBERNETES_PORT', value: 'mine' }] }, addresses, { ...sources, services }, node);
+  assert.ok(result.ok);
+  assert.deepEqual(Object.fromEntries(result.env), {
+    KUBERNETES_SERVICE_HOST: '10.200.0.1',
+    KUBERNETES_SERVICE_PORT: '443',
+    KUBERNETES_SERVICE_PORT_HTTPS: '443',
+    KUBERNETES_PORT: 'mine',
+    KUBERNETES_PORT_443_TCP: 'tcp://10.200.0.1:443',
+    KUBERNETES_PORT_443_TCP_PROTO: 'tcp',
+    KUBERNETES_PORT_443_TCP_PORT: '443',
+    KUBERNETES_PORT_443_TCP_ADDR: '10.200.0.1',
+    API: 'https://10.200.0.1:443',
+  });
+  assert.equal(kubernetesServiceVariables(undefined).size, 0);
 });
