@@ -16,6 +16,7 @@ import { NamespaceGone, startPass, type Pass } from './pass.js';
 import { computeStatus, invalidSpecStatus, type ObservedStatefulSet } from './status.js';
 import { StatusReport } from './status-report.js';
 import { podCreationProblems } from './pod-creation.js';
+import { isPaused, pausedStatus } from './pause.js';
 
 export interface ReconcileDeps {
   readonly clusters: { get(namespace: string, name: string): AtomixCluster | undefined };
@@ -94,6 +95,10 @@ export class ClusterReconciler {
   }
 
   private async reconcileCluster(pass: Pass): Promise<PassOutcome> {
+    if (isPaused(pass.cluster)) {
+      await this.status.write(pass, pausedStatus(pass.cluster, this.deps.now()), []);
+      return DONE;
+    }
     const validated = validateCluster({ ...pass.cluster, apiVersion: API_VERSION, kind: KIND });
     if (!validated.ok) {
       const message = validated.errors.map((e) => `${e.field}: ${e.message}`).join('; ');

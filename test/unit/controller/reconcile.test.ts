@@ -514,3 +514,44 @@ describe('each pass ends in a classified outcome', () => {
     assert.match(condition(fake, 'Degraded').message, /already exists/, 'both are in the status');
   });
 });
+
+describe('pausing a cluster (agent.atomix.io/paused: "true")', () => {
+  const pause = (fake: FakeCluster, value: string | undefined) => {
+    const annotations = { ...fake.cluster.metadata.annotations };
+    if (value === undefined) delete annotations['agent.atomix.io/paused'];
+    else annotations['agent.atomix.io/paused'] = value;
+    fake.cluster = { ...fake.cluster, metadata: { ...fake.cluster.metadata, annotations, generation: (fake.cluster.metadata.generation ?? 0) + 1 } };
+  };
+
+  test('writes the Paused status once, then nothing while the spec changes and objects vanish; unpaused, it converges', async () => {
+    const { fake, reconciler } = await converged();
+    pause(fake, 'true');
+    await reconciler.reconcile(KEY);
+    assert.deepEqual(fake.takeWrites(), ['status']);
+    assert.equal(condition(fake, 'Progressing').reason, 'Paused');
+    assert.equal(condition(fake, 'Ready').reason, 'AllGroupsReady', 'the rest of the status stays as it was');
+    const groups = (fake.cluster.spec.partitionGroups ?? []).map((group) => ({ ...group, env: [{ name: 'JAVA_OPTS', value: '-Xmx256m' }] }));
+    fake.cluster = { ...fake.cluster, spec: { ...fake.cluster.spec, partitionGroups: groups, benchmark: { size: 1 } }, metadata: { ...fake.cluster.metadata, generation: 3 } };
+    fake.objects.delete('ConfigMap/example-atomixcluster-raft-config');
+    for (let pass = 0; pass < 3; pass++) {
+      fake.nowMs += 60_000;
+      assert.deepEqual(await reconciler.reconcile(KEY), {});
+    }
+    assert.deepEqual(fake.takeWrites(), [], 'no write while paused');
+    pause(fake, undefined);
+    await reconciler.reconcile(KEY);
+    const writes = fake.takeWrites();
+    assert.ok(writes.includes('create ConfigMap/example-atomixcluster-raft-config'), writes.join());
+    assert.ok(writes.includes('apply StatefulSet/example-atomixcluster-raft'), writes.join());
+    assert.ok(writes.includes('create StatefulSet/example-atomixcluster-bench-worker'), writes.join());
+    assert.notEqual(condition(fake, 'Progressing').reason, 'Paused');
+  });
+
+  test('any other value than "true" does not pause', async () => {
+    const { fake, reconciler } = await converged();
+    pause(fake, 'yes');
+    fake.objects.delete('ConfigMap/example-atomixcluster-raft-config');
+    await reconciler.reconcile(KEY);
+    assert.ok(fake.takeWrites().includes('create ConfigMap/example-atomixcluster-raft-config'));
+  });
+});
