@@ -1,7 +1,7 @@
 // charts/atomix-operator installed, upgraded and uninstalled with the real helm into the real
 // control plane. The nodes simulate pods here, so the operator's own pod does not run: an operator
 // in-process, authenticated as the chart's ServiceAccount, proves that the chart's RBAC is what
-// the operator needs (test/atomix/helm-chart.test.ts runs the chart's pod for real).
+// the operator needs.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Deployment, V1PersistentVolumeClaim, V1PolicyRule } from '@kubernetes/client-node';
