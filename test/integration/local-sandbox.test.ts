@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { LocalImageStore } from '../../src/local/images/local-image-store.js';
 import { hostVethName } from '../../src/local/sandbox/network.js';
 import { sandboxSupport, startSandboxRuntime } from '../../src/local/sandbox/runtime.js';
-import type { ContainerLaunch, SandboxRuntime, SandboxSpec } from '../../src/local/sandbox/types.js';
+import type { ContainerLaunch, Sandbox, SandboxRuntime, SandboxSpec } from '../../src/local/sandbox/types.js';
 import { waitFor } from '../support/cluster.js';
 import { isAlive } from '../support/processes.js';
 import { descendantsOf, hostMountsBelow, newProcesses, stillRunning, testPodNetwork, type ProcessIdentity } from '../support/sandbox.js';
@@ -40,6 +40,16 @@ after(async () => {
 function podSpec(hostname: string, extra: Partial<SandboxSpec> = {}): SandboxSpec {
   pods += 1;
   return { podUid: `pod-${String(pods)}`, hostname, namespace: 'default', clusterDomain: 'cluster.local', resolvConf: `nameserver ${runtime.hostAddress}\n`, ...extra };
+}
+
+/** Runs `body` with a new sandbox for `spec`, and destroys the sandbox whatever happens. */
+async function withSandbox(spec: SandboxSpec, body: (sandbox: Sandbox) => Promise<void>): Promise<void> {
+  const sandbox = await runtime.createSandbox(spec);
+  try {
+    await body(sandbox);
+  } finally {
+    await sandbox.destroy();
+  }
 }
 
 function launch(name: string, argv: string[], extra: Partial<ContainerLaunch> = {}): ContainerLaunch {
@@ -160,8 +170,7 @@ test('the root shows the host system, the mounts at their paths (read-only where
   writeFileSync(join(image, 'VERSION'), 'image 1\n');
   writeFileSync(join(config, 'atomix.conf'), 'cluster {}\n');
   const hostEtcHadAtomix = existsSync('/etc/atomix');
-  const sandbox = await runtime.createSandbox(podSpec('atomix-0', { subdomain: 'atomix-hs', namespace: 'prod', resolvConf: 'nameserver 10.9.9.9\nsearch prod.svc.cluster.local\n' }));
-  try {
+  await withSandbox(podSpec('atomix-0', { subdomain: 'atomix-hs', namespace: 'prod', resolvConf: 'nameserver 10.9.9.9\nsearch prod.svc.cluster.local\n' }), async (sandbox) => {
     const container = launch('atomix', ['sleep', '600'], {
       workingDir: '/opt/atomix',
       user: { uid: 1000, gid: 1001, supplementalGroups: [2000, 2001] },
@@ -199,28 +208,22 @@ test('the root shows the host system, the mounts at their paths (read-only where
     assert.equal(existsSync(join('/tmp', marker)), false);
     assert.equal(existsSync('/etc/atomix'), hostEtcHadAtomix, "the host's /etc is untouched");
     assert.deepEqual(hostMountsBelow(stateDir), [], "nothing is mounted in the host's namespace");
-  } finally {
-    await sandbox.destroy();
-  }
+  });
 });
 
 test('bad mounts and log paths are refused with the path and the problem', async () => {
-  const sandbox = await runtime.createSandbox(podSpec('bad-mounts'));
-  try {
+  await withSandbox(podSpec('bad-mounts'), async (sandbox) => {
     await assert.rejects(sandbox.start(launch('c', ['true'], { mounts: [{ hostPath: '/nonexistent-source', containerPath: '/data', readOnly: true }] })), /mount \/data: its source \/nonexistent-source does not exist/);
     await assert.rejects(sandbox.start(launch('c', ['true'], { mounts: [{ hostPath: work, containerPath: '/usr/local/x', readOnly: true }] })), /path \/usr\/local\/x: \/usr is provided by the sandbox/);
     await assert.rejects(sandbox.start(launch('c', ['true'], { workingDir: '../x' })), /path "\.\.\/x" must be absolute/);
     await assert.rejects(sandbox.start(launch('c', ['true'], { logPath: join(work, 'no-such-dir', 'c.log') })), /container c: cannot write its log .*no-such-dir\/c\.log: .*ENOENT/);
     const ok = await sandbox.start(launch('c', ['true']));
     assert.equal((await ok.exited).exitCode, 0);
-  } finally {
-    await sandbox.destroy();
-  }
+  });
 });
 
 test('exit codes, SIGTERM to the main process, and SIGKILL (137) for one that ignores it', async () => {
-  const sandbox = await runtime.createSandbox(podSpec('signals'));
-  try {
+  await withSandbox(podSpec('signals'), async (sandbox) => {
     const exits = launch('exits', ['sh', '-c', 'echo out; echo err >&2; exit 7']);
     const exiting = await sandbox.start(exits);
     assert.deepEqual(await exiting.exited, { exitCode: 7, signal: null });
@@ -255,9 +258,7 @@ test('exit codes, SIGTERM to the main process, and SIGKILL (137) for one that ig
 
     const missing = await sandbox.start(launch('missing', ['no-such-program']));
     assert.equal((await missing.exited).exitCode, 127);
-  } finally {
-    await sandbox.destroy();
-  }
+  });
 });
 
 test('exec runs in the container as its user, reports exit codes, and times out', async () => {
@@ -290,8 +291,7 @@ test('java runs inside the root, and the atomix/atomix:3.1.12 image starts its a
   const resolution = await new LocalImageStore().resolve('atomix/atomix:3.1.12');
   assert.ok(resolution.ok, resolution.ok ? '' : resolution.message);
   const image = resolution.runtime;
-  const sandbox = await runtime.createSandbox(podSpec('java'));
-  try {
+  await withSandbox(podSpec('java'), async (sandbox) => {
     const version = launch('java-version', ['java', '-version']);
     assert.deepEqual(await (await sandbox.start(version)).exited, { exitCode: 0, signal: null });
     assert.match(logLines(version.logPath).join('\n'), /^stderr openjdk version "17/);
@@ -311,9 +311,7 @@ test('java runs inside the root, and the atomix/atomix:3.1.12 image starts its a
     });
     await (await sandbox.start(help)).exited;
     assert.ok(logLines(help.logPath).includes('stdout usage: AtomixServer [-h] [--member [MEMBER]] [--address [HOST:PORT]]'), logLines(help.logPath).join('\n'));
-  } finally {
-    await sandbox.destroy();
-  }
+  });
 });
 
 function linkExists(name: string): Promise<boolean> {

@@ -19,51 +19,19 @@ describe('ready pods of a group (the README example: management 1 pod, raft 3 po
     const status = computeStatus(cluster, planCluster(cluster), lookup, [], NOW);
     return { ready: status.partitionGroups?.[0]?.readyReplicas, readyGroups: status.readyGroups };
   };
+  /** The raft StatefulSet at `generation`, with the counts its controller reported (none: no status yet). */
+  const raftAt = (generation: number, status?: ObservedStatefulSet['status']): ObservedStatefulSet => ({ metadata: { generation }, ...(status ? { status } : {}) });
+  const counts = (observedGeneration: number, readyReplicas?: number, updatedReplicas?: number) => ({ observedGeneration, readyReplicas, updatedReplicas });
   const cases: { name: string; raft: ObservedStatefulSet | undefined; ready: number; readyGroups: string }[] = [
     { name: 'no StatefulSet yet', raft: undefined, ready: 0, readyGroups: '1/2' },
-    { name: 'a StatefulSet without status', raft: { metadata: { generation: 1 } }, ready: 0, readyGroups: '1/2' },
-    {
-      name: 'the StatefulSet controller has not seen the new generation: its counts are stale',
-      raft: { metadata: { generation: 2 }, status: { observedGeneration: 1, readyReplicas: 3, updatedReplicas: 3 } },
-      ready: 0,
-      readyGroups: '1/2',
-    },
-    {
-      name: 'current generation, all pods ready and updated',
-      raft: { metadata: { generation: 2 }, status: { observedGeneration: 2, readyReplicas: 3, updatedReplicas: 3 } },
-      ready: 3,
-      readyGroups: '2/2',
-    },
-    {
-      name: 'a newer observed generation counts as current',
-      raft: { metadata: { generation: 2 }, status: { observedGeneration: 3, readyReplicas: 3, updatedReplicas: 3 } },
-      ready: 3,
-      readyGroups: '2/2',
-    },
-    {
-      name: 'ready pods not yet updated to the current spec do not count',
-      raft: { metadata: { generation: 2 }, status: { observedGeneration: 2, readyReplicas: 3, updatedReplicas: 1 } },
-      ready: 1,
-      readyGroups: '1/2',
-    },
-    {
-      name: 'updated pods not yet ready do not count',
-      raft: { metadata: { generation: 2 }, status: { observedGeneration: 2, readyReplicas: 2, updatedReplicas: 3 } },
-      ready: 2,
-      readyGroups: '1/2',
-    },
-    {
-      name: 'more ready pods than desired (scaling down) count as the desired number',
-      raft: { metadata: { generation: 2 }, status: { observedGeneration: 2, readyReplicas: 5, updatedReplicas: 5 } },
-      ready: 3,
-      readyGroups: '2/2',
-    },
-    {
-      name: 'missing counts are zero',
-      raft: { metadata: { generation: 2 }, status: { observedGeneration: 2 } },
-      ready: 0,
-      readyGroups: '1/2',
-    },
+    { name: 'a StatefulSet without status', raft: raftAt(1), ready: 0, readyGroups: '1/2' },
+    { name: 'the StatefulSet controller has not seen the new generation: its counts are stale', raft: raftAt(2, counts(1, 3, 3)), ready: 0, readyGroups: '1/2' },
+    { name: 'current generation, all pods ready and updated', raft: raftAt(2, counts(2, 3, 3)), ready: 3, readyGroups: '2/2' },
+    { name: 'a newer observed generation counts as current', raft: raftAt(2, counts(3, 3, 3)), ready: 3, readyGroups: '2/2' },
+    { name: 'ready pods not yet updated to the current spec do not count', raft: raftAt(2, counts(2, 3, 1)), ready: 1, readyGroups: '1/2' },
+    { name: 'updated pods not yet ready do not count', raft: raftAt(2, counts(2, 2, 3)), ready: 2, readyGroups: '1/2' },
+    { name: 'more ready pods than desired (scaling down) count as the desired number', raft: raftAt(2, counts(2, 5, 5)), ready: 3, readyGroups: '2/2' },
+    { name: 'missing counts are zero', raft: raftAt(2, counts(2)), ready: 0, readyGroups: '1/2' },
   ];
   for (const { name, raft, ready, readyGroups } of cases) {
     test(name, () => {
