@@ -5,7 +5,7 @@
 import type { AtomixCluster, AtomixClusterStatus, Condition } from '../api/schema.js';
 import { CONDITION } from './conditions.js';
 
-export const PAUSED_ANNOTATION = 'agent.atomix.io/paused';
+const PAUSED_ANNOTATION = 'agent.atomix.io/paused';
 const PAUSED = 'Paused';
 
 export function isPaused(cluster: AtomixCluster): boolean {
