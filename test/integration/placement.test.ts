@@ -1,15 +1,15 @@
 // The placement and pod metadata fields against the real API server and scheduler: kubectl explain
 // documents them, admission refuses the same mistakes as `render` with the same messages, and the
 // pods the operator's StatefulSets create land where the fields say, on the local nodes.
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { V1Pod } from '@kubernetes/client-node';
 import { collectionPath, resources } from '../../src/kube/resources.js';
-import { createTestNamespace, nodeNames, waitFor } from '../support/cluster.js';
+import { auditedWrites, createTestNamespace, nodeNames, waitFor } from '../support/cluster.js';
 import { mergePatch, readManifest } from '../support/manifests.js';
-import { adminClient, createCluster, getCluster, installShippedRbac, isReadyNow, startOperator } from '../support/operator.js';
+import { adminClient, createCluster, getCluster, installShippedRbac, isReadyNow, operatorUser, startOperator } from '../support/operator.js';
 import { FULL_PLACEMENT, REJECTED_PLACEMENTS } from '../support/placement-cases.js';
 import { assertRejectedAsRenderDoes } from '../support/admission.js';
 
@@ -63,8 +63,11 @@ describe('placement fields on the scheduler', { timeout: 300_000 }, async () => 
   const admin = adminClient();
   const namespace = await createTestNamespace('placement');
   await installShippedRbac(admin, namespace);
-  await startOperator(namespace);
+  await startOperator(namespace, { resyncMs: 2_000 });
   const nodes = nodeNames();
+  const priorityClasses = '/apis/scheduling.k8s.io/v1/priorityclasses';
+  await admin.request({ method: 'POST', path: priorityClasses, body: { metadata: { name: FULL_PLACEMENT.priorityClassName }, value: 1000 } });
+  after(() => admin.request({ method: 'DELETE', path: `${priorityClasses}/${FULL_PLACEMENT.priorityClassName}` }));
 
   const podsOf = async (cluster: string) => {
     const list = await admin.request<{ items: V1Pod[] }>({ method: 'GET', path: collectionPath(resources.pods, namespace), query: { labelSelector: `app=${cluster}` } });
@@ -92,6 +95,18 @@ describe('placement fields on the scheduler', { timeout: 300_000 }, async () => 
     assert.deepEqual(new Set(raft.map((pod) => pod.spec?.nodeName)).size, 3, 'three raft pods on three nodes');
     assert.ok(raft.every((pod) => pod.spec?.terminationGracePeriodSeconds === 5));
     await waitFor(async () => isReadyNow(await getCluster(admin, namespace, 'placed')), { what: 'the placed cluster Ready', timeoutMs: 120_000 });
+  });
+
+  test('with every field set the pods are created and scheduled, and a resync then writes nothing', async () => {
+    await createCluster(admin, namespace, named('everything', { managementGroup: FULL_PLACEMENT, partitionGroups: [{ name: 'raft', raft: {}, ...FULL_PLACEMENT }] }));
+    const pods = await scheduled('everything', 2);
+    assert.ok(pods.every((pod) => pod.spec?.priority === 1000), 'the PriorityClass applies');
+    await waitFor(async () => isReadyNow(await getCluster(admin, namespace, 'everything')), { what: 'the cluster Ready', timeoutMs: 120_000 });
+    // Stored StatefulSets carry what the API server defaults; the operator must not see drift in it.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const since = new Date();
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    assert.deepEqual(auditedWrites({ user: operatorUser(namespace), since }), []);
   });
 
   test('a nodeSelector no node matches leaves the pods Pending as unschedulable', async () => {

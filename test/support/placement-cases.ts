@@ -3,7 +3,11 @@
 // tests (the real API server) must both reject, naming the same field with the same message.
 import type { RejectedValue } from './value-cases.js';
 
-/** Every placement field, as a user would write it. */
+/**
+ * Every placement field, as a user would write it; pods with it schedule on the local nodes once
+ * the PriorityClass atomix-critical exists (the ServiceAccount need not: the local API server
+ * does not check it).
+ */
 export const FULL_PLACEMENT = {
   nodeSelector: { 'kubernetes.io/os': 'linux' },
   tolerations: [
@@ -27,7 +31,7 @@ export const FULL_PLACEMENT = {
   },
   topologySpreadConstraints: [
     { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway' },
-    { maxSkew: 2, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', minDomains: 1, labelSelector: { matchExpressions: [{ key: 'app', operator: 'Exists' }] } },
+    { maxSkew: 2, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', minDomains: 1, labelSelector: { matchExpressions: [{ key: 'app', operator: 'Exists' }] } },
   ],
   priorityClassName: 'atomix-critical',
   serviceAccountName: 'atomix-nodes',
