@@ -13,6 +13,7 @@ import { adminClient, createCluster, getCluster, installShippedRbac, isReadyNow,
 import { FULL_PLACEMENT, REJECTED_PLACEMENTS } from '../support/placement-cases.js';
 import { assertRejectedAsRenderDoes } from '../support/admission.js';
 
+const serviceAccounts = { ...resources.configMaps, kind: 'ServiceAccount', plural: 'serviceaccounts' };
 const example = readManifest('deploy/crds/atomixcluster_cr.yaml');
 const named = (name: string, spec: object) => mergePatch(example, { metadata: { name }, spec }) as object;
 
@@ -68,6 +69,7 @@ describe('placement fields on the scheduler', { timeout: 300_000 }, async () => 
   const priorityClasses = '/apis/scheduling.k8s.io/v1/priorityclasses';
   await admin.request({ method: 'POST', path: priorityClasses, body: { metadata: { name: FULL_PLACEMENT.priorityClassName }, value: 1000 } });
   after(() => admin.request({ method: 'DELETE', path: `${priorityClasses}/${FULL_PLACEMENT.priorityClassName}` }));
+  await admin.request({ method: 'POST', path: collectionPath(serviceAccounts, namespace), body: { metadata: { name: FULL_PLACEMENT.serviceAccountName } } });
 
   const podsOf = async (cluster: string) => {
     const list = await admin.request<{ items: V1Pod[] }>({ method: 'GET', path: collectionPath(resources.pods, namespace), query: { labelSelector: `app=${cluster}` } });

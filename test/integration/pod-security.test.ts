@@ -91,7 +91,7 @@ describe('a namespace enforcing Pod Security "restricted"', { timeout: 600_000 }
   });
 });
 
-describe('a namespace with a pod quota', { timeout: 600_000 }, async () => {
+describe('a namespace with a pod quota, or without the ServiceAccount a group names', { timeout: 600_000 }, async () => {
   const { admin, namespace, ready, degraded } = await namespaceWithOperator('quota');
   const quota = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'pods' }, spec: { hard: { pods: '1' } } };
   const quotaType = { ...resources.configMaps, kind: 'ResourceQuota', plural: 'resourcequotas' };
@@ -106,5 +106,13 @@ describe('a namespace with a pod quota', { timeout: 600_000 }, async () => {
     await assertNoWritesWhileDegraded(namespace);
     await admin.request({ method: 'DELETE', path: objectPath(quotaType, namespace, 'pods') });
     await ready('big');
+  });
+
+  test('a serviceAccountName that names no ServiceAccount is Degraded with the API server\'s message, and Ready once it exists', async () => {
+    await createCluster(admin, namespace, cluster('account', { managementGroup: { serviceAccountName: 'atomix-nodes' }, partitionGroups: [] }));
+    const stuck = await degraded('account');
+    assert.equal(degradedCondition(stuck)?.message, `StatefulSet account-management cannot create its pods: error looking up service account ${namespace}/atomix-nodes: serviceaccount "atomix-nodes" not found`);
+    await admin.request({ method: 'POST', path: collectionPath({ ...quotaType, kind: 'ServiceAccount', plural: 'serviceaccounts' }, namespace), body: { metadata: { name: 'atomix-nodes' } } });
+    await ready('account');
   });
 });

@@ -4,9 +4,8 @@
 import type { RejectedValue } from './value-cases.js';
 
 /**
- * Every placement field, as a user would write it; pods with it schedule on the local nodes once
- * the PriorityClass atomix-critical exists (the ServiceAccount need not: the local API server
- * does not check it).
+ * Every placement field, as a user would write it; pods with it are admitted and schedule on the
+ * local nodes once the PriorityClass atomix-critical and the ServiceAccount atomix-nodes exist.
  */
 export const FULL_PLACEMENT = {
   nodeSelector: { 'kubernetes.io/os': 'linux' },
