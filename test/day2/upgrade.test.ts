@@ -11,10 +11,10 @@ import assert from 'node:assert/strict';
 import { names } from '../../src/api/names.js';
 import { exampleCluster, mergePatch } from '../support/manifests.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
-import { startClientWriter, type ClientWriter } from './client-writer.js';
-import { finishWrites, rollout, type Rollout } from './rollout-harness.js';
-import { membersByGroup } from './readiness-sampler.js';
-import { SUITE_TIMEOUT_MS, useRealCluster } from './real-cluster.js';
+import { startClientWriter, type ClientWriter } from '../atomix/client-writer.js';
+import { finishWrites, rollout, type Rollout } from '../atomix/rollout-harness.js';
+import { membersByGroup } from '../atomix/readiness-sampler.js';
+import { SUITE_TIMEOUT_MS, useRealCluster } from '../atomix/real-cluster.js';
 
 const FROM = '3.1.10';
 const TO = '3.1.12';
