@@ -12,8 +12,6 @@ export const stringEnum = <V extends string>(values: readonly V[], options: { de
   Type.Unsafe<V>({ type: 'string', enum: [...values], ...options });
 
 const LABEL_VALUE = '[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?';
-/** A Kubernetes label value (the version is one too: the app.kubernetes.io/version label). */
-export const LABEL_VALUE_PATTERN = `^${LABEL_VALUE}$`;
-/** Label values may also be empty (in nodeSelector, pod labels, tolerations). */
+/** A Kubernetes label value, or empty (in nodeSelector, pod labels, tolerations). */
 export const LABEL_VALUE_OR_EMPTY_PATTERN = `^(${LABEL_VALUE})?$`;
 export const MAX_LABEL_VALUE = 63;

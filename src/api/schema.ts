@@ -6,7 +6,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { withRules, withTransitionRules } from './rules.js';
 import { managementGroupTransitionRules, partitionGroupTransitionRules, raftTransitionRules, storageTransitionRules } from './transition-rules.js';
+import { benchImage, IMAGE_PATTERN, IMAGE_PATTERN_MEANING, imageFields } from './image-fields.js';
 import { MAX_RESOURCES, resourceMapRules, resourceRequirementsRules, resourceValueRules, sizeRules } from './quantity-rules.js';
+import { entrySizeRules, fractionRules, segmentSizeRules, storageRules } from './atomix-limits.js';
+import { versionRules } from './version-rules.js';
+import { ATOMIX_VERSIONS, DEFAULT_ATOMIX_VERSION } from './versions.js';
 import {
   MAX_CLUSTER_AND_GROUP_NAME,
   MAX_CLUSTER_NAME,
@@ -14,10 +18,9 @@ import {
   MAX_GROUP_NAME,
   RESERVED_GROUP_NAMES,
 } from './names.js';
-import { celList, LABEL_VALUE_PATTERN, MAX_LABEL_VALUE, strict, stringEnum } from './schema-kit.js';
+import { celList, strict, stringEnum } from './schema-kit.js';
 import { PLACEMENT_PATTERN_MEANINGS, PodPlacementFields } from './placement.js';
 
-const DEFAULT_ATOMIX_VERSION = '3.1.0';
 const MAX_GROUP_SIZE = 99;
 const MAX_PARTITIONS = 1024;
 const MAX_PARTITION_GROUPS = 32;
@@ -41,6 +44,7 @@ export const PATTERN_MEANINGS: Readonly<Record<string, string>> = {
   [DURATION_PATTERN]: 'must be a duration such as 500ms, 30s, 10m or 1h',
   [DNS_LABEL_PATTERN]: 'must be a DNS label: lowercase letters, digits and "-", starting with a letter',
   ...PLACEMENT_PATTERN_MEANINGS,
+  [IMAGE_PATTERN]: IMAGE_PATTERN_MEANING,
 };
 /** Set by the operator on every Atomix container; a user value would break node identity. */
 const RESERVED_ENV_NAMES = ['POD_NAME', 'POD_NAMESPACE', 'NODE_NAME'] as const;
@@ -67,6 +71,8 @@ const resourceMap = (description: string) =>
 
 const memorySize = (description: string, defaultValue: string) =>
   Type.String({ description, default: defaultValue, pattern: MEMORY_SIZE_PATTERN, maxLength: 16 });
+/** Atomix's compaction buffers, 0.2 by default; Atomix refuses 0 and 1. */
+const fraction = (field: string, description: string) => withRules(Type.Number({ default: 0.2, description }), fractionRules(field));
 
 const EnvVar = Type.Object(
   {
@@ -107,7 +113,7 @@ const Resources = withRules(
 
 const StorageLevels = ['disk', 'mapped'] as const;
 
-const Storage = withTransitionRules(Type.Object(
+const Storage = withRules(withTransitionRules(Type.Object(
   {
     size: withRules(
       Type.String({
@@ -119,21 +125,21 @@ const Storage = withTransitionRules(Type.Object(
       sizeRules,
     ),
     className: Type.Optional(Type.String({ description: 'StorageClass of the data volumes.', minLength: 1, maxLength: 253 })),
-    segmentSize: memorySize('Size of a log segment file (HOCON memory size: 64M = 64 MiB).', '64M'),
+    segmentSize: withRules(memorySize('Size of a log segment file (HOCON memory size: 64M = 64 MiB), below 2 GiB.', '64M'), segmentSizeRules),
     // The 2019 operator defaulted to 1K; real Atomix 3.1 then rejects any write
     // over 1 KiB (StorageException$TooLarge) and breaks the client's session.
-    entrySize: memorySize('Largest log entry (HOCON memory size).', '1M'),
+    entrySize: withRules(memorySize('Largest log entry (HOCON memory size), at least 1K and at most segmentSize.', '1M'), entrySizeRules),
     level: stringEnum(StorageLevels, { description: 'Where the log lives: disk, or memory-mapped files.', default: 'disk' }),
     flushOnCommit: Type.Boolean({ description: 'Flush to disk on every commit.', default: false }),
   },
   { ...strict, default: {} },
-), storageTransitionRules);
+), storageTransitionRules), storageRules);
 
 const RaftCompaction = Type.Object(
   {
     dynamic: Type.Boolean({ default: true, description: 'Compact during periods of low load.' }),
-    freeDiskBuffer: Type.Number({ minimum: 0, maximum: 1, default: 0.2, description: 'Free disk fraction that forces compaction.' }),
-    freeMemoryBuffer: Type.Number({ minimum: 0, maximum: 1, default: 0.2, description: 'Free memory fraction that forces compaction.' }),
+    freeDiskBuffer: fraction('freeDiskBuffer', 'Free disk fraction that forces compaction, greater than 0 and less than 1.'),
+    freeMemoryBuffer: fraction('freeMemoryBuffer', 'Free memory fraction that forces compaction, greater than 0 and less than 1.'),
   },
   { ...strict, default: {} },
 );
@@ -251,6 +257,7 @@ const ManagementGroup = withTransitionRules(
 const Benchmark = Type.Object(
   {
     size: size('Number of atomix-bench workers.'),
+    image: Type.Optional(benchImage),
     env: Type.Optional(Env),
     resources: Type.Optional(Resources),
     // Workers and coordinator alike.
@@ -259,29 +266,21 @@ const Benchmark = Type.Object(
   { ...strict, description: 'atomix-bench workers and a coordinator behind an Ingress.' },
 );
 
-export const AtomixClusterSpecSchema = Type.Object(
+export const AtomixClusterSpecSchema = withRules(Type.Object(
   {
-    version: withRules(
-      Type.String({
-        description: 'Atomix version: the tag of the atomix/atomix image, and the value of the app.kubernetes.io/version label.',
-        default: DEFAULT_ATOMIX_VERSION,
-        minLength: 1,
-        maxLength: MAX_LABEL_VALUE,
-      }),
-      [
-        {
-          cel: `self.matches('${LABEL_VALUE_PATTERN}')`,
-          message: 'must be a label value: letters, digits, "-", "_" and ".", starting and ending with a letter or digit',
-          holds: (self: string) => new RegExp(LABEL_VALUE_PATTERN).test(self),
-        },
-      ],
-    ),
+    version: stringEnum(ATOMIX_VERSIONS, {
+      description:
+        `Atomix release, one of ${ATOMIX_VERSIONS.join(', ')}: which Atomix behaviour the operator expects, ` +
+        'the tag of the atomix/atomix image (unless image is set) and the app.kubernetes.io/version label.',
+      default: DEFAULT_ATOMIX_VERSION,
+    }),
+    ...imageFields,
     managementGroup: ManagementGroup,
     partitionGroups: Type.Optional(PartitionGroups),
     benchmark: Type.Optional(Benchmark),
   },
   strict,
-);
+), versionRules);
 
 const Condition = Type.Object({
   type: Type.String(),

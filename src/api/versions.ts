@@ -1,5 +1,39 @@
-// What the operator knows about the atomix/atomix image of each Atomix version
-// (research: real-atomix-findings.md §A, tools/atomix-agent/README.md).
+// The Atomix releases the operator knows how to run, and the differences between them that the
+// API has to know about (../../README.md "Atomix versions"). Facts from the Atomix 3.1 sources
+// (atomix/atomix-archive, tags atomix-3.1.0 … atomix-3.1.12) and from running the images.
+
+/** Every Atomix 3.1 release: the agent's command line and configuration keys are the same in all. */
+export const ATOMIX_VERSIONS = [
+  '3.1.0', '3.1.1', '3.1.2', '3.1.3', '3.1.4', '3.1.5', '3.1.6',
+  '3.1.7', '3.1.8', '3.1.9', '3.1.10', '3.1.11', '3.1.12',
+] as const;
+
+export type AtomixVersion = (typeof ATOMIX_VERSIONS)[number];
+
+/**
+ * The newest release: years of fixes over 3.1.0 (Raft catch-up after compaction in 3.1.7,
+ * membership fixes), G1 by default, and a non-root image user.
+ */
+export const DEFAULT_ATOMIX_VERSION: AtomixVersion = '3.1.12';
+
+const releasesBefore = (first: AtomixVersion): readonly AtomixVersion[] => ATOMIX_VERSIONS.slice(0, ATOMIX_VERSIONS.indexOf(first));
+
+/**
+ * Up to 3.1.5 a node retries partition-group discovery forever when no node has a partition
+ * group (DefaultPartitionGroupMembershipService); from 3.1.6 it gives up after 5 attempts and starts.
+ */
+export const VERSIONS_THAT_NEED_A_PARTITION_GROUP = releasesBefore('3.1.6');
+
+/**
+ * atomix/atomix-bench exists only as :latest, built on a 3.1.1 snapshot. 3.1.6 changed the reply
+ * of the membership protocol's probe (SWIM), so that image cannot probe servers of 3.1.6 or later.
+ */
+export const VERSIONS_THE_BENCH_IMAGE_CAN_JOIN = releasesBefore('3.1.6');
+
+/** A version range as the messages write it: 3.1.0–3.1.5. */
+export function versionRange(versions: readonly AtomixVersion[]): string {
+  return `${versions[0] ?? ''}–${versions.at(-1) ?? ''}`;
+}
 
 /** The user `atomix` of the 3.1.11+ images (uid and gid). */
 export const ATOMIX_USER_ID = 1000;

@@ -18,6 +18,7 @@ import {
 import type { GroupIdentity } from './labels.js';
 import type { PodPlacementSpec } from '../api/placement.js';
 import { imageUserOf } from '../api/versions.js';
+import type { PullPolicy } from '../api/image-fields.js';
 
 export interface RenderOptions {
   /** The cluster's DNS domain, part of every pod address and of the discovery service name. */
@@ -57,6 +58,10 @@ export interface ClusterContext {
   readonly cluster: string;
   readonly namespace: string;
   readonly version: string;
+  /** spec.image, or the release's atomix/atomix image. */
+  readonly atomixImage: string;
+  readonly imagePullPolicy: PullPolicy;
+  readonly imagePullSecrets?: readonly { name: string }[];
   readonly options: RenderOptions;
 }
 
@@ -65,6 +70,9 @@ export function contextOf(cluster: AtomixCluster, options: RenderOptions): Clust
     cluster: cluster.metadata.name,
     namespace: cluster.metadata.namespace ?? 'default',
     version: cluster.spec.version,
+    atomixImage: cluster.spec.image ?? `${ATOMIX_IMAGE}:${cluster.spec.version}`,
+    imagePullPolicy: cluster.spec.imagePullPolicy,
+    ...(cluster.spec.imagePullSecrets ? { imagePullSecrets: cluster.spec.imagePullSecrets } : {}),
     options,
   };
 }
@@ -102,7 +110,7 @@ export function managementGroup(ctx: ClusterContext, spec: AtomixCluster['spec']
     configMap: names.managementConfigMap(ctx.cluster),
     governingService: names.discoveryService(ctx.cluster),
     replicas: spec.size,
-    image: `${ATOMIX_IMAGE}:${ctx.version}`,
+    image: ctx.atomixImage,
     command: [],
     atomixConfig: atomixConfig(ctx, { managementGroup: managementGroupConfig(memberIds(statefulSet, spec.size), spec.storage) }),
     env: spec.env ?? [],
@@ -123,7 +131,7 @@ export function partitionGroup(ctx: ClusterContext, spec: PartitionGroupSpec): N
     configMap: names.groupConfigMap(ctx.cluster, spec.name),
     governingService: names.discoveryService(ctx.cluster),
     replicas: spec.size,
-    image: `${ATOMIX_IMAGE}:${ctx.version}`,
+    image: ctx.atomixImage,
     command: [],
     atomixConfig: atomixConfig(ctx, { partitionGroups: { [spec.name]: protocol.config } }),
     env: spec.env ?? [],
@@ -149,7 +157,7 @@ export function benchmarkGroups(ctx: ClusterContext, spec: NonNullable<AtomixClu
   const common = {
     governingService: names.benchService(ctx.cluster),
     configMap: names.benchConfigMap(ctx.cluster),
-    image: BENCH_IMAGE,
+    image: spec.image ?? BENCH_IMAGE,
     command: ['agent'],
     atomixConfig: atomixConfig(ctx, {}),
     env: spec.env ?? [],

@@ -6,6 +6,7 @@ import type {
   V1Container,
   V1PersistentVolumeClaim,
   V1PersistentVolumeClaimSpec,
+  V1PodSpec,
   V1PodTemplateSpec,
   V1ResourceRequirements,
   V1StatefulSetSpec,
@@ -62,6 +63,7 @@ function podTemplate(ctx: ClusterContext, group: NodeGroup): V1PodTemplateSpec {
       automountServiceAccountToken: false,
       securityContext: podSecurity(group.imageUser).pod,
       ...podPlacement(group.id, group.placement),
+      ...(ctx.imagePullSecrets ? ({ imagePullSecrets: [...ctx.imagePullSecrets] } satisfies Partial<V1PodSpec>) : {}),
       containers: [atomixContainer(ctx, group)],
       volumes: [
         { name: 'config', configMap: { name: group.configMap } },
@@ -75,7 +77,7 @@ function atomixContainer(ctx: ClusterContext, group: NodeGroup): V1Container {
   return {
     name: 'atomix',
     image: group.image,
-    imagePullPolicy: 'IfNotPresent',
+    imagePullPolicy: ctx.imagePullPolicy,
     args: [...group.command, ...nodeArgs(ctx, group)],
     env: [
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },

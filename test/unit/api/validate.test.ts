@@ -35,7 +35,7 @@ describe('defaults', () => {
   test('an empty spec becomes a one-node management group of the default version', () => {
     const result = validateCluster({ apiVersion: 'agent.atomix.io/v1alpha1', kind: 'AtomixCluster', metadata: { name: 'c' }, spec: {} });
     assert.ok(result.ok);
-    assert.equal(result.cluster.spec.version, '3.1.0');
+    assert.equal(result.cluster.spec.version, '3.1.12');
     assert.equal(result.cluster.spec.managementGroup.size, 1);
     assert.equal(result.cluster.spec.managementGroup.storage.size, '2G');
   });

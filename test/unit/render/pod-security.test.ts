@@ -1,10 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isKind, renderCluster } from '../../../src/render/index.js';
-import { imageUserOf } from '../../../src/api/versions.js';
+import { imageUserOf, type AtomixVersion } from '../../../src/api/versions.js';
 import { exampleCluster } from '../../support/manifests.js';
 
-const podsOf = (version: string) => {
+const podsOf = (version: AtomixVersion) => {
   const cluster = exampleCluster('atomixcluster_cr_bench.yaml');
   return renderCluster({ ...cluster, spec: { ...cluster.spec, version } })
     .filter(isKind('StatefulSet'))
