@@ -112,7 +112,7 @@ describe('placement fields on the scheduler', { timeout: 300_000 }, async () => 
   });
 
   test('a nodeSelector no node matches leaves the pods Pending as unschedulable', async () => {
-    await createCluster(admin, namespace, named('nowhere', { managementGroup: { nodeSelector: { 'example.com/no-such-label': 'x' } }, partitionGroups: [] }));
+    await createCluster(admin, namespace, named('nowhere', { managementGroup: { nodeSelector: { 'example.com/no-such-label': 'x' } }, partitionGroups: [], version: '3.1.12' }));
     const [pod] = await waitFor(async () => {
       const pods = await podsOf('nowhere');
       return pods.some((p) => p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.reason === 'Unschedulable')) ? pods : undefined;
