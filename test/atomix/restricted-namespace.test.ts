@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { names } from '../../src/api/names.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
+import type { AtomixVersion } from '../../src/api/versions.js';
 import { waitUntil } from '../../src/local/readiness.js';
 import { exampleCluster } from '../support/manifests.js';
 import { processCredentials } from '../support/processes.js';
@@ -17,7 +18,7 @@ const ATOMIX_USER = 1000;
 const RAFT = { type: 'multi-raft', group: 'raft', readConsistency: 'LINEARIZABLE' };
 
 /** The README example, smaller (one Raft member: two JVMs on a shared machine), on `version`. */
-function smallCluster(name: string, version: string): AtomixCluster {
+function smallCluster(name: string, version: AtomixVersion): AtomixCluster {
   const example = exampleCluster();
   const [raft] = example.spec.partitionGroups ?? [];
   assert.ok(raft);
