@@ -1,30 +1,44 @@
-// Prints the mutation score of each area from Stryker's JSON report (mutation-testing-report-schema):
+// Prints the mutation score of each area from Stryker's JSON reports (mutation-testing-report-schema):
 // score = detected (killed or timed out) / valid mutants (detected + survived + no coverage).
+// Arguments: AREA=REPORT=SECONDS, one per area run. Exits 1 when an area is below the target.
 import { readFileSync } from 'node:fs';
+
+const TARGET_PERCENT = 85;
 
 interface Report {
   files: Record<string, { mutants: { status: string }[] }>;
 }
 
-const [reportPath = 'reports/mutation/mutation.json', ...areas] = process.argv.slice(2);
-const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
-const areaOf = (file: string) => areas.find((area) => file.startsWith(`src/${area}/`) || file === `src/${area}.ts`);
-
-const counts = new Map<string, Record<string, number>>();
-for (const [file, { mutants }] of Object.entries(report.files)) {
-  const area = areaOf(file);
-  if (area === undefined) continue;
-  const count = counts.get(area) ?? {};
-  for (const { status } of mutants) count[status] = (count[status] ?? 0) + 1;
-  counts.set(area, count);
+function statusCounts(reportPath: string, area: string): Record<string, number> {
+  const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
+  const inArea = (file: string) => file.startsWith(`src/${area}/`) || file === `src/${area}.ts`;
+  const counts: Record<string, number> = {};
+  for (const [file, { mutants }] of Object.entries(report.files)) {
+    if (!inArea(file)) continue;
+    for (const { status } of mutants) counts[status] = (counts[status] ?? 0) + 1;
+  }
+  return counts;
 }
 
-console.log('\narea               score  killed  timeout  survived  no-coverage');
-for (const area of areas) {
-  const c = counts.get(area) ?? {};
-  const detected = (c['Killed'] ?? 0) + (c['Timeout'] ?? 0);
-  const valid = detected + (c['Survived'] ?? 0) + (c['NoCoverage'] ?? 0);
-  const score = valid === 0 ? 'n/a' : `${((100 * detected) / valid).toFixed(1)} %`;
-  const cell = (status: string, width: number) => String(c[status] ?? 0).padStart(width);
-  console.log(`${area.padEnd(17)} ${score.padStart(7)} ${cell('Killed', 7)} ${cell('Timeout', 8)} ${cell('Survived', 9)} ${cell('NoCoverage', 12)}`);
+const duration = (seconds: number) => `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+
+let belowTarget = 0;
+console.log('\narea                score  killed  timeout  survived  no-coverage  ignored   time');
+for (const argument of process.argv.slice(2)) {
+  const [area = '', reportPath = '', seconds = '0'] = argument.split('=');
+  const c = statusCounts(reportPath, area);
+  const count = (status: string) => c[status] ?? 0;
+  const detected = count('Killed') + count('Timeout');
+  const valid = detected + count('Survived') + count('NoCoverage');
+  const percent = valid === 0 ? undefined : (100 * detected) / valid;
+  if (percent !== undefined && percent < TARGET_PERCENT) belowTarget++;
+  const score = percent === undefined ? 'n/a' : `${percent.toFixed(1)} %`;
+  const cell = (status: string, width: number) => String(count(status)).padStart(width);
+  console.log(
+    `${area.padEnd(18)} ${score.padStart(7)} ${cell('Killed', 7)} ${cell('Timeout', 8)} ${cell('Survived', 9)} ${cell('NoCoverage', 12)} ${cell('Ignored', 8)} ${duration(Number(seconds)).padStart(7)}`,
+  );
+}
+if (belowTarget > 0) {
+  console.log(`${belowTarget} area(s) below ${TARGET_PERCENT} %`);
+  process.exitCode = 1;
 }
