@@ -1,7 +1,10 @@
 // The images this machine can run, built locally instead of pulled: atomix/atomix:3.1.N from
 // that release's libraries on Maven Central and atomix/atomix-bench:latest
-// (scripts/install-atomix.sh builds them, cached). Any other image is refused the way a kubelet
-// reports a failed pull, with a message that says why.
+// (scripts/install-atomix.sh builds them, cached), and the operator's own image,
+// atomix/atomix-operator:<package.json version>, compiled from this checkout as the Dockerfile
+// compiles it (scripts/install-operator-image.sh, cached). Any other image is refused the way a
+// kubelet reports a failed pull, with a message that says why.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ATOMIX_IMAGE, BENCH_IMAGE } from '../../render/node-groups.js';
@@ -9,7 +12,7 @@ import { runInstallScript, scriptPath } from '../install-script.js';
 import { parseImageReference, shortRepository, type ImageReference } from './image-reference.js';
 import type { ImageResolution, ImageRuntime, ImageStore } from './types.js';
 
-export type LocalImage = { kind: 'atomix'; version: string } | { kind: 'atomix-bench' };
+export type LocalImage = { kind: 'atomix'; version: string } | { kind: 'atomix-bench' } | { kind: 'operator' };
 
 type InstallOutcome = { ok: true; dir: string } | { ok: false; message: string };
 
@@ -32,6 +35,8 @@ interface ImageConfig {
   user: { uid: number; gid: number } | null;
   env: Record<string, string>;
   writableDirs: string[];
+  /** Host directories the image needs besides its own (read-only), e.g. a node outside /usr. */
+  mounts?: { hostPath: string; containerPath: string }[];
   id: string;
 }
 
@@ -41,6 +46,10 @@ const ATOMIX_REPOSITORY = `docker.io/${ATOMIX_IMAGE}`;
 const [BENCH_NAME = '', BENCH_TAG] = BENCH_IMAGE.split(':');
 const BENCH_REPOSITORY = `docker.io/${BENCH_NAME}`;
 const ATOMIX_3_1_TAG = /^3\.1\.(0|[1-9]\d*)$/;
+/** deploy/operator.yaml's image: this checkout's operator, tagged with package.json's version. */
+export const OPERATOR_IMAGE = `atomix/atomix-operator:${packageVersion()}`;
+const [OPERATOR_NAME = ''] = OPERATOR_IMAGE.split(':');
+const OPERATOR_REPOSITORY = `docker.io/${OPERATOR_NAME}`;
 
 export class LocalImageStore implements ImageStore {
   private readonly installer: ImageInstaller;
@@ -58,7 +67,7 @@ export class LocalImageStore implements ImageStore {
     if (!parsed.ok) return { ok: false, reason: 'InvalidImageName', message: parsed.message };
     const known = localImageOf(parsed.reference);
     if (typeof known === 'string') return { ok: false, reason: 'ErrImagePull', message: `cannot run ${image}: ${known}` };
-    const key = known.kind === 'atomix' ? `${ATOMIX_IMAGE}:${known.version}` : BENCH_IMAGE;
+    const key = known.kind === 'atomix' ? `${ATOMIX_IMAGE}:${known.version}` : known.kind === 'operator' ? OPERATOR_IMAGE : BENCH_IMAGE;
     let build = this.builds.get(key);
     if (!build) {
       build = this.build(known, parsed.reference.repository);
@@ -96,7 +105,11 @@ function localImageOf(reference: ImageReference): LocalImage | string {
     if ((tag ?? 'latest') === BENCH_TAG) return { kind: 'atomix-bench' };
     return `${BENCH_NAME} was only ever published as ${BENCH_IMAGE}`;
   }
-  return `this node runs no containers from registries, only the images it builds itself (${ATOMIX_IMAGE}:3.1.N and ${BENCH_IMAGE})`;
+  if (reference.repository === OPERATOR_REPOSITORY) {
+    if (tag !== undefined && `${OPERATOR_NAME}:${tag}` === OPERATOR_IMAGE) return { kind: 'operator' };
+    return `this node builds only this checkout's operator, ${OPERATOR_IMAGE}`;
+  }
+  return `this node runs no containers from registries, only the images it builds itself (${ATOMIX_IMAGE}:3.1.N, ${BENCH_IMAGE} and ${OPERATOR_IMAGE})`;
 }
 
 function runtimeOf(dir: string, config: ImageConfig, repository: string): Omit<ImageRuntime, 'image'> {
@@ -107,14 +120,20 @@ function runtimeOf(dir: string, config: ImageConfig, repository: string): Omit<I
     env: config.env,
     workingDir: config.workingDir,
     user: config.user ?? undefined,
-    mounts: [{ hostPath: dir, containerPath: config.root, readOnly: true }],
+    mounts: [{ hostPath: dir, containerPath: config.root }, ...(config.mounts ?? [])].map((mount) => ({ ...mount, readOnly: true })),
     writableDirs: config.writableDirs,
   };
 }
 
 async function installWithScript(image: LocalImage, log: (line: string) => void): Promise<InstallOutcome> {
-  const result = await runInstallScript(scriptPath('install-atomix.sh'), [image.kind === 'atomix' ? image.version : 'bench'], log);
+  const [name, args] = image.kind === 'operator' ? ['install-operator-image', []] : ['install-atomix', [image.kind === 'atomix' ? image.version : 'bench']];
+  const result = await runInstallScript(scriptPath(`${name}.sh`), args, log);
   if (result.exitCode === 0 && result.output) return { ok: true, dir: result.output };
-  const why = result.messages.filter((line) => line.startsWith('install-atomix:')).pop()?.replace(/^install-atomix: /, '');
-  return { ok: false, message: why ?? `scripts/install-atomix.sh failed with exit code ${String(result.exitCode)}: ${result.messages.slice(-5).join(' ')}` };
+  const why = result.messages.filter((line) => line.startsWith(`${name}:`)).pop()?.slice(name.length + 2);
+  return { ok: false, message: why ?? `scripts/${name}.sh failed with exit code ${String(result.exitCode)}: ${result.messages.slice(-5).join(' ')}` };
+}
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
 }

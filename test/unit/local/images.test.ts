@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseImageReference } from '../../../src/local/images/image-reference.js';
-import { LocalImageStore, type ImageInstaller, type LocalImage } from '../../../src/local/images/local-image-store.js';
+import { LocalImageStore, OPERATOR_IMAGE, type ImageInstaller, type LocalImage } from '../../../src/local/images/local-image-store.js';
+import { readManifest } from '../../support/manifests.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
@@ -129,7 +130,26 @@ describe('LocalImageStore.resolve', () => {
     assert.equal(attempts, 2);
   });
 
+  test('deploy/operator.yaml names the operator image this checkout builds; its extra mounts are read-only', async (t) => {
+    const operator = readManifest('deploy/operator.yaml') as { spec: { template: { spec: { containers: { image: string }[] } } } };
+    assert.equal(operator.spec.template.spec.containers[0]?.image, OPERATOR_IMAGE);
+    const dir = mkdtempSync(join(tmpdir(), 'image-store-test-'));
+    t.after(() => rmSync(dir, { recursive: true }));
+    const config = { root: '/app', entrypoint: ['node', 'bin/atomix-operator.js'], cmd: ['run'], workingDir: '/app', user: { uid: 65532, gid: 65532 }, env: {}, writableDirs: [], id: 'sha256:1' };
+    writeFileSync(join(dir, 'image.json'), JSON.stringify({ ...config, mounts: [{ hostPath: '/opt/node-20/bin', containerPath: '/opt/node/bin' }] }));
+    const { installer, built } = recordingInstaller(dir);
+    const resolution = await new LocalImageStore({ installer }).resolve(`docker.io/${OPERATOR_IMAGE}`);
+    assert.deepEqual(built, [{ kind: 'operator' }]);
+    assert.ok(resolution.ok);
+    assert.deepEqual(resolution.runtime.mounts, [
+      { hostPath: dir, containerPath: '/app', readOnly: true },
+      { hostPath: '/opt/node-20/bin', containerPath: '/opt/node/bin', readOnly: true },
+    ]);
+    assert.deepEqual([resolution.runtime.entrypoint, resolution.runtime.cmd, resolution.runtime.user], [config.entrypoint, config.cmd, config.user]);
+  });
+
   const refused: [string, string, RegExp][] = [
+    ['atomix/atomix-operator:0.0.1', 'ErrImagePull', /builds only this checkout's operator, atomix\/atomix-operator:/],
     ['atomix/atomix', 'ErrImagePull', /atomix\/atomix:latest is not an Atomix 3.1 release/],
     ['atomix/atomix:3.0.8', 'ErrImagePull', /atomix\/atomix:3.0.8 is not an Atomix 3.1 release/],
     ['atomix/atomix:3.1.05', 'ErrImagePull', /not an Atomix 3.1 release/],
