@@ -12,6 +12,7 @@
 //   writes create second copies.
 // The safe path is always a new group under a new name, and migrating the data.
 import type { TransitionRule } from './rules.js';
+import { compareQuantities, parseQuantity } from '../kube/quantity.js';
 
 const NEW_GROUP = 'add a partition group with a new name and the new shape, and migrate the data to it';
 
@@ -79,10 +80,25 @@ export const managementGroupTransitionRules: TransitionRule<{ size: number }>[] 
 ];
 
 interface StorageShape {
+  size: string;
   className?: string;
 }
 
+function notSmaller(size: string, oldSize: string): boolean {
+  const next = parseQuantity(size);
+  const previous = parseQuantity(oldSize);
+  return next === undefined || previous === undefined || compareQuantities(next, previous) >= 0;
+}
+
 export const storageTransitionRules: TransitionRule<StorageShape>[] = [
+  {
+    cel: '!has(self.size) || !has(oldSelf.size) || !isQuantity(self.size) || !isQuantity(oldSelf.size) || quantity(self.size).compareTo(quantity(oldSelf.size)) >= 0',
+    message:
+      'storage size can only grow: a volume cannot shrink (the operator grows the existing volumes in place when the size grows); ' +
+      'restore the previous size, or add a partition group with a new name and migrate the data',
+    fieldPath: '.size',
+    holds: (self, old) => notSmaller(self.size, old.size),
+  },
   {
     cel: 'has(self.className) == has(oldSelf.className) && (!has(self.className) || self.className == oldSelf.className)',
     message:

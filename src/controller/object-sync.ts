@@ -10,7 +10,7 @@ import { needsApply } from '../kube/diff.js';
 import { APPLIED_HASH_ANNOTATION, withAppliedHash } from '../kube/hash.js';
 import type { Change } from './changes.js';
 import { ExternalEdits } from './external-edits.js';
-import { immutableStorageChange } from './immutable-storage.js';
+import { StorageGrowth } from './storage-growth.js';
 import { holderOf, isControlledBy, latestOtherManager, NAME_CONFLICT, nameConflict } from './ownership.js';
 import { rethrowNamespaceGone, type Pass } from './pass.js';
 import type { ReconcileDeps } from './reconcile.js';
@@ -26,12 +26,15 @@ const RETRY_SOON_MS = 1_000;
 export interface SyncReport {
   readonly changes: Change[];
   readonly problems: Problem[];
+  /** Work in progress that no StatefulSet status shows (storage growth), for Progressing. */
+  readonly progress: string[];
   readonly requeueAfterMs?: number;
 }
 
 interface ObjectOutcome {
   change?: Change;
   problem?: Problem;
+  progress?: string;
   /** A request that writes was sent (even if the server refused it). */
   wrote?: boolean;
   retryInMs?: number;
@@ -40,6 +43,7 @@ interface ObjectOutcome {
 export class ObjectSync {
   private readonly writes: WriteTracker;
   private readonly externalEdits = new ExternalEdits();
+  private readonly storage: StorageGrowth;
   /** `Kind/namespace/name` → keys of the clusters that want that name and found it taken. */
   private readonly waiting = new Map<string, Set<string>>();
 
@@ -48,6 +52,7 @@ export class ObjectSync {
     maxCacheLagMs: number,
   ) {
     this.writes = new WriteTracker(maxCacheLagMs);
+    this.storage = new StorageGrowth(deps);
   }
 
   /** Applies what differs, then deletes what the cluster owns but no longer wants. */
@@ -64,6 +69,7 @@ export class ObjectSync {
     return {
       changes: outcomes.flatMap((o) => (o.change ? [o.change] : [])),
       problems: outcomes.flatMap((o) => (o.problem ? [o.problem] : [])),
+      progress: outcomes.flatMap((o) => (o.progress ? [o.progress] : [])),
       ...(retries.length > 0 ? { requeueAfterMs: Math.min(...retries) } : {}),
     };
   }
@@ -145,8 +151,8 @@ export class ObjectSync {
     // Being deleted (by hand, or by the garbage collector): its delete event brings the next pass.
     if (live.metadata?.deletionTimestamp) return {};
     if (this.writes.inFlight(writeKey(pass, desired), live.metadata?.resourceVersion, this.deps.now())) return {};
-    const immutable = immutableStorageChange(desired, live);
-    if (immutable) return { problem: immutable };
+    const growth = await this.storage.step(pass, desired, live);
+    if (growth) return growth;
     // The stamped hash catches fields the renderer stopped setting, which a subset check cannot see.
     const stamped = withAppliedHash(desired);
     if (!needsApply(stamped, live)) return {};

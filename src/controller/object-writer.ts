@@ -1,7 +1,7 @@
 // The API requests behind the reconciler's writes: creates that never take over an object,
 // applies and deletes bound to the uid of the object inspected, reads, status applies, and the
 // namespace check. Counts every create and apply per object (atomix_operator_object_applies_total).
-import type { KubernetesObject } from '@kubernetes/client-node';
+import type { KubernetesObject, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { AtomixCluster, AtomixClusterStatus } from '../api/schema.js';
 import type { KubeObject } from '../render/index.js';
 import { applyObject, createObject, isUidPreconditionFailure, type CreateResult } from '../kube/apply.js';
@@ -29,7 +29,9 @@ export class ObjectWriter implements Pick<ReconcileDeps, 'writer'> {
     create: (desired) => this.create(desired),
     update: (desired, live) => this.update(desired, live),
     read: (kind, namespace, name) => this.read(kind, namespace, name),
-    remove: (object) => this.remove(object),
+    remove: (object, propagation) => this.remove(object, propagation),
+    readClaim: (namespace, name) => this.readClaim(namespace, name),
+    resizeClaim: (claim, size) => this.resizeClaim(claim, size),
     writeStatus: (cluster, status) => this.writeStatus(cluster, status),
   };
 
@@ -70,17 +72,37 @@ export class ObjectWriter implements Pick<ReconcileDeps, 'writer'> {
   }
 
   /** Deletes exactly the object given: gone already, or replaced by another of the same name, is done too. */
-  private async remove(object: KubernetesObject): Promise<void> {
+  private async remove(object: KubernetesObject, propagation: 'Background' | 'Orphan' = 'Background'): Promise<void> {
     const { namespace, name, uid } = object.metadata ?? {};
     try {
       await this.client.request({
         method: 'DELETE',
         path: objectPath(ownedKind(object.kind ?? ''), namespace, name ?? ''),
-        body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', ...(uid ? { preconditions: { uid } } : {}) },
+        body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: propagation, ...(uid ? { preconditions: { uid } } : {}) },
       });
     } catch (error) {
       if (!isNotFound(error) && !isUidPreconditionFailure(error)) throw error;
     }
+  }
+
+  private async readClaim(namespace: string, name: string): Promise<V1PersistentVolumeClaim | undefined> {
+    try {
+      return await this.client.request<V1PersistentVolumeClaim>({ method: 'GET', path: objectPath(resources.persistentVolumeClaims, namespace, name) });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** A merge patch of the request alone, bound to the claim read (its uid). */
+  private async resizeClaim(claim: V1PersistentVolumeClaim, size: string): Promise<void> {
+    const { namespace, name, uid } = claim.metadata ?? {};
+    await this.client.request({
+      method: 'PATCH',
+      path: objectPath(resources.persistentVolumeClaims, namespace, name ?? ''),
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { uid }, spec: { resources: { requests: { storage: size } } } },
+    });
   }
 
   private async writeStatus(cluster: AtomixCluster, status: AtomixClusterStatus): Promise<{ resourceVersion?: string }> {

@@ -2,7 +2,7 @@
 // Level-based: every pass recomputes the whole desired state from the cluster,
 // compares it with the informer caches and writes only what differs, and only to
 // objects this cluster controls. The pass ends in a classified outcome (outcome.ts).
-import type { CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
+import type { CoreV1Event, KubernetesObject, V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { AtomixCluster, AtomixClusterStatus } from '../api/schema.js';
 import { API_VERSION, KIND } from '../api/group.js';
 import { validateCluster } from '../api/validate.js';
@@ -17,6 +17,7 @@ import { computeStatus, invalidSpecStatus, type ObservedStatefulSet } from './st
 import { StatusReport } from './status-report.js';
 import { podCreationProblems } from './pod-creation.js';
 import { isPaused, pausedStatus } from './pause.js';
+import { withGrowthProgress } from './storage-growth.js';
 
 export interface ReconcileDeps {
   readonly clusters: { get(namespace: string, name: string): AtomixCluster | undefined };
@@ -35,8 +36,12 @@ export interface ReconcileDeps {
     update(desired: KubeObject, live: KubernetesObject): Promise<KubernetesObject>;
     /** Reads an object from the API server (managedFields included); undefined when there is none. */
     read(kind: string, namespace: string, name: string): Promise<KubernetesObject | undefined>;
-    /** Deletes `object`, and only that object (its uid is a precondition). */
-    remove(object: KubernetesObject): Promise<void>;
+    /** Deletes `object`, and only that object (its uid is a precondition); Orphan keeps its dependents (a StatefulSet's pods). */
+    remove(object: KubernetesObject, propagation?: 'Background' | 'Orphan'): Promise<void>;
+    /** Reads a PersistentVolumeClaim; undefined when there is none. */
+    readClaim(namespace: string, name: string): Promise<V1PersistentVolumeClaim | undefined>;
+    /** Asks for a larger claim (the storage driver grows it; the API server refuses when its class cannot). */
+    resizeClaim(claim: V1PersistentVolumeClaim, size: string): Promise<void>;
     writeStatus(cluster: AtomixCluster, status: AtomixClusterStatus): Promise<{ resourceVersion?: string | undefined }>;
   };
   /** Whether a namespace is being deleted or is gone; nothing created there would last. */
@@ -116,7 +121,8 @@ export class ClusterReconciler {
     const lookup = (statefulSet: string) => this.statefulSet(cluster, statefulSet);
     const namespace = cluster.metadata.namespace ?? '';
     const problems = [...synced.problems, ...podCreationProblems(plan, lookup, (name) => this.deps.statefulSetEvents(namespace, name))];
-    const status = computeStatus(cluster, plan, lookup, problems, this.deps.now());
+    const now = this.deps.now();
+    const status = withGrowthProgress(computeStatus(cluster, plan, lookup, problems, now), cluster.status?.conditions, synced.progress, now);
     const requeue = await this.status.write(valid, status, problems);
     return classify(problems, [synced.requeueAfterMs, requeue]);
   }

@@ -1,8 +1,9 @@
 // The seed scenarios against the real control plane, with the operator running as
 // the ServiceAccount of deploy/ and exactly the shipped RBAC.
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
+import type { V1PersistentVolumeClaim, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
-import { resources } from '../../src/kube/resources.js';
+import { collectionPath, objectPath, resources } from '../../src/kube/resources.js';
 import { validateCluster } from '../../src/api/validate.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
 import { createTestNamespace, waitFor, auditedWrites, readinessAnnotation } from '../support/cluster.js';
@@ -145,24 +146,50 @@ describe('the operator, as its ServiceAccount with the shipped RBAC', { timeout:
     await waitFor(async () => !(await statefulSets()).some((name) => name.includes('bench')), { what: 'the bench StatefulSets to be deleted' });
   });
 
-  test('a storage change that a StatefulSet cannot take becomes a Degraded condition', async () => {
+  test('a larger storage size grows the PVCs in place and recreates the StatefulSet without restarting its pods', async () => {
+    const claims = () => admin.request<{ items: V1PersistentVolumeClaim[] }>({ method: 'GET', path: collectionPath(resources.persistentVolumeClaims, namespace), query: { labelSelector: `app=${CLUSTER},type=managment` } });
+    const pods = async () => (await admin.request<{ items: V1Pod[] }>({ method: 'GET', path: collectionPath(resources.pods, namespace), query: { labelSelector: `app=${CLUSTER},type=managment` } })).items.map((pod) => pod.metadata?.uid);
+    const podsBefore = await pods();
+    const setBefore = await admin.request<V1StatefulSet>({ method: 'GET', path: objectPath(resources.statefulSets, namespace, `${CLUSTER}-management`) });
     await mergePatchCluster(admin, namespace, CLUSTER, { spec: { managementGroup: { storage: { size: '5G' } } } });
-    const cluster = await waitFor(
+    await waitFor(
       async () => {
-        const current = await getCluster(admin, namespace, CLUSTER);
-        const degraded = current.status?.conditions?.find((c) => c.type === 'Degraded');
-        return degraded?.status === 'True' ? degraded : undefined;
+        const set = await admin.request<V1StatefulSet>({ method: 'GET', path: objectPath(resources.statefulSets, namespace, `${CLUSTER}-management`) });
+        return set.metadata?.uid !== setBefore.metadata?.uid && set.spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.['storage'] === '5G';
       },
-      { what: 'Degraded to turn True', timeoutMs: 60_000 },
+      { what: 'the management StatefulSet to be recreated with 5G claims', timeoutMs: 60_000 },
     );
-    assert.equal(cluster.reason, 'StorageImmutable');
-    await mergePatchCluster(admin, namespace, CLUSTER, { spec: { managementGroup: { storage: { size: '2G' } } } });
-    await ready('the cluster to recover once the storage is restored');
+    for (const claim of (await claims()).items) assert.equal(claim.status?.capacity?.['storage'], '5G', `${claim.metadata?.name ?? ''} grew`);
+    await ready('the cluster to be Ready after the growth');
+    assert.deepEqual(await pods(), podsBefore, 'the same pods, never deleted');
+  });
+
+  test('a class that cannot expand: Degraded StorageExpansionRefused, with the API server\'s reason', async () => {
+    const storageClass = `no-expansion-${namespace}`;
+    await admin.request({
+      method: 'POST',
+      path: collectionPath(resources.storageClasses),
+      body: { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: storageClass }, provisioner: 'local.atomix.io/directory', volumeBindingMode: 'Immediate', allowVolumeExpansion: false },
+    });
+    after(() => admin.request({ method: 'DELETE', path: objectPath(resources.storageClasses, undefined, storageClass) }));
+    const name = 'fixed-size';
+    await createCluster(admin, namespace, mergePatch(example, { metadata: { name }, spec: { managementGroup: { storage: { className: storageClass } }, partitionGroups: [] } }) as object);
+    const state = async () => (await getCluster(admin, namespace, name)).status?.conditions;
+    await waitFor(async () => (await state())?.find((c) => c.type === 'Ready')?.status === 'True', { what: `${name} to be Ready`, timeoutMs: 60_000 });
+    await mergePatchCluster(admin, namespace, name, { spec: { managementGroup: { storage: { size: '3G' } } } });
+    const degraded = await waitFor(async () => (await state())?.find((c) => c.type === 'Degraded' && c.status === 'True'), { what: 'Degraded', timeoutMs: 60_000 });
+    assert.equal(degraded.reason, 'StorageExpansionRefused');
+    assert.match(degraded.message, /cannot grow to 3G .*storageclass that provisions the pvc must support resize.*nothing was changed/);
+    const set = await admin.request<V1StatefulSet>({ method: 'GET', path: objectPath(resources.statefulSets, namespace, `${name}-management`) });
+    assert.equal(set.spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.['storage'], '2G', 'the StatefulSet was left as it was');
   });
 
   test('the operator never got a permission error', () => {
-    const denied = running.client.requests.snapshot().filter((request) => request.code === '403');
-    assert.deepEqual(denied, []);
+    const requests = running.client.requests.snapshot();
+    const refusedGrowth = (request: { verb: string; resource: string }) => request.verb === 'patch' && request.resource === 'persistentvolumeclaims';
+    // The class that cannot expand (above) is refused with a 403; asked once, not again on every pass.
+    assert.deepEqual(requests.filter((request) => request.code === '403' && refusedGrowth(request)).map((request) => request.count), [1]);
+    assert.deepEqual(requests.filter((request) => request.code === '403' && !refusedGrowth(request)), []);
   });
 
   test('deleting the AtomixCluster garbage-collects every owned object (the PVCs stay)', async () => {

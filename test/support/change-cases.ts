@@ -47,6 +47,13 @@ const raftOf = (spec: Spec, name: string) => {
   return raft;
 };
 
+/** The log settings of a log group (defaulted). */
+const logOf = (spec: Spec, name: string) => {
+  const { log } = group(spec, name);
+  if (!log) throw new Error(`partition group ${name} is not a log group`);
+  return log;
+};
+
 const PB = 'atomixcluster_cr_primary_backup.yaml';
 const LOG = 'atomixcluster_cr_log.yaml';
 
@@ -79,9 +86,13 @@ export const REFUSED_CHANGES: readonly RefusedChange[] = [
     change: (s) => delete s.managementGroup.storage.className,
     field: 'spec.managementGroup.storage.className',
   },
+  { name: 'raft storage 2G -> 1G', change: (s) => (raftOf(s, 'raft').storage.size = '1G'), field: 'spec.partitionGroups[0].raft.storage.size' },
+  { name: 'log storage 2G -> 1.5Gi', seed: LOG, change: (s) => (logOf(s, 'log').storage.size = '1.5Gi'), field: 'spec.partitionGroups[1].log.storage.size' },
 ];
 
 export const ACCEPTED_CHANGES: readonly ChangeCase[] = [
+  { name: 'raft storage 2G -> 4Gi', change: (s) => (raftOf(s, 'raft').storage.size = '4Gi') },
+  { name: 'management storage 2G -> 2Gi (larger, in other units)', change: (s) => (s.managementGroup.storage.size = '2Gi') },
   { name: 'raft partitions unset where they equal size', change: (s) => delete group(s, 'raft').partitions },
   { name: 'env and resources of a group', change: (s) => Object.assign(group(s, 'raft'), { env: [{ name: 'JAVA_OPTS', value: '-Xmx256m' }], resources: { limits: { memory: '1Gi' } } }) },
   { name: 'the groups listed in another order', seed: PB, change: (s) => s.partitionGroups?.reverse() },

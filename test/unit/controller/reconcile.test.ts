@@ -2,10 +2,11 @@
 // API server does with the writes is covered by the integration tests.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubernetesObject, V1ObjectMeta, V1OwnerReference, V1StatefulSet, V1StatefulSetStatus } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ObjectMeta, V1PersistentVolumeClaim, V1OwnerReference, V1StatefulSet, V1StatefulSetStatus } from '@kubernetes/client-node';
 import { ClusterReconciler, MAX_CACHE_LAG_MS, type ReconcileDeps } from '../../../src/controller/reconcile.js';
 import { NAME_CONFLICT_RECHECK_MS } from '../../../src/controller/object-sync.js';
 import { STATUS_COALESCE_MS } from '../../../src/controller/status-report.js';
+import { EXPANSION_RECHECK_MS } from '../../../src/controller/storage-growth.js';
 import { DEFAULT_RENDER_OPTIONS, type KubeObject } from '../../../src/render/index.js';
 import type { AtomixCluster } from '../../../src/api/schema.js';
 import { exampleCluster } from '../../support/manifests.js';
@@ -32,6 +33,9 @@ class FakeCluster {
   readonly hidden = new Map<string, Stored>();
   readonly writes: string[] = [];
   readonly events: string[] = [];
+  /** PersistentVolumeClaims by name, and whether their class refuses to expand. */
+  readonly claims = new Map<string, V1PersistentVolumeClaim>();
+  claimsCannotGrow = false;
   lagging = false;
   namespaceGone = false;
   failApplyOf: string | undefined;
@@ -81,10 +85,19 @@ class FakeCluster {
           return store(id, { ...withMetadata(stamped, { uid: live.metadata?.uid }), status: this.objects.get(id)?.status });
         },
         read: async (kind, _namespace, name) => (this.objects.get(`${kind}/${name}`) ?? this.hidden.get(`${kind}/${name}`)),
-        remove: async (object) => {
+        remove: async (object, propagation) => {
           const id = `${String(object.kind)}/${String(object.metadata?.name)}`;
-          this.writes.push(`delete ${id}`);
+          this.writes.push(`delete ${id}${propagation === 'Orphan' ? ' (orphan)' : ''}`);
           this.objects.delete(id);
+        },
+        readClaim: async (_namespace, name) => structuredClone(this.claims.get(name)),
+        resizeClaim: async (claim, size) => {
+          const name = claim.metadata?.name ?? '';
+          this.writes.push(`resize PersistentVolumeClaim/${name} ${size}`);
+          if (this.claimsCannotGrow) {
+            throw new KubeApiError(403, `persistentvolumeclaims "${name}" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize`, 'Forbidden');
+          }
+          this.claims.set(name, { ...claim, spec: { ...claim.spec, resources: { requests: { storage: size } } } });
         },
         writeStatus: async (_cluster, status) => {
           this.writes.push('status');
@@ -302,14 +315,14 @@ describe('keeping a cluster converged', () => {
     assert.deepEqual(fake.takeWrites(), []);
   });
 
-  test('a storage change, which a StatefulSet cannot take, is reported as Degraded and not applied', async () => {
+  test('storage that would shrink (stored before admission refused it) is reported as Degraded and not applied', async () => {
     const { fake, reconciler } = await converged();
     const { raft } = fake.firstPartitionGroup();
     assert.ok(raft);
-    raft.storage.size = '10G';
+    raft.storage.size = '1G';
     fake.cluster.metadata.generation = 2;
     const outcome = await reconciler.reconcile(KEY);
-    assert.match(outcome.blocked ?? '', /storage size and className cannot change/, 'blocked until the spec changes, not retried with backoff');
+    assert.match(outcome.blocked ?? '', /can only grow in size/, 'blocked until the spec changes, not retried with backoff');
     assert.equal(outcome.requeueAfterMs, undefined);
     assert.deepEqual(fake.takeWrites(), ['status']);
     assert.equal(condition(fake, 'Degraded').status, 'True');
@@ -555,5 +568,72 @@ describe('pausing a cluster (agent.atomix.io/paused: "true")', () => {
     fake.objects.delete('ConfigMap/example-atomixcluster-raft-config');
     await reconciler.reconcile(KEY);
     assert.ok(fake.takeWrites().includes('create ConfigMap/example-atomixcluster-raft-config'));
+  });
+});
+
+describe('storage growth', () => {
+  const RAFT = 'StatefulSet/example-atomixcluster-raft';
+  const claimNames = [0, 1, 2].map((ordinal) => `data-example-atomixcluster-raft-${ordinal}`);
+
+  async function growing(capacity = '2G') {
+    const { fake, reconciler } = await converged();
+    for (const name of claimNames) {
+      fake.claims.set(name, { metadata: { name, uid: `uid-${name}` }, spec: { storageClassName: 'fast-disks', resources: { requests: { storage: '2G' } } }, status: { capacity: { storage: capacity } } });
+    }
+    const { raft } = fake.firstPartitionGroup();
+    assert.ok(raft);
+    raft.storage.size = '4Gi';
+    fake.cluster.metadata.generation = 2;
+    return { fake, reconciler };
+  }
+
+  test('grows each claim, waits for the capacity, then recreates the StatefulSet without its pods (orphan), with the new template', async () => {
+    const { fake, reconciler } = await growing();
+    const first = await reconciler.reconcile(KEY);
+    assert.deepEqual(fake.takeWrites(), [...claimNames.map((name) => `resize PersistentVolumeClaim/${name} 4Gi`), 'status']);
+    assert.equal(first.blocked, undefined);
+    assert.ok(first.requeueAfterMs !== undefined, 'looks again while the volumes grow');
+    assert.equal(condition(fake, 'Progressing').reason, 'StorageGrowth');
+    assert.match(condition(fake, 'Progressing').message, /StatefulSet example-atomixcluster-raft: 0\/3 volumes grown to 4Gi/);
+    await reconciler.reconcile(KEY);
+    assert.deepEqual(fake.takeWrites(), [], 'no claim is asked twice, nothing else is done while they grow');
+    const [claim] = claimNames;
+    fake.claims.set(claim ?? '', { ...fake.claims.get(claim ?? ''), status: { capacity: { storage: '4Gi' } } });
+    fake.nowMs += STATUS_COALESCE_MS;
+    await reconciler.reconcile(KEY);
+    assert.deepEqual(fake.takeWrites(), ['status']);
+    assert.match(condition(fake, 'Progressing').message, /1\/3 volumes grown/);
+    for (const name of claimNames) fake.claims.set(name, { ...fake.claims.get(name), status: { capacity: { storage: '4Gi' } } });
+    await reconciler.reconcile(KEY);
+    assert.deepEqual(fake.takeWrites(), [`delete ${RAFT} (orphan)`, 'status']);
+    assert.match(condition(fake, 'Progressing').message, /recreating the StatefulSet, its pods keep running/);
+    await reconciler.reconcile(KEY);
+    assert.deepEqual(fake.takeWrites(), [`create ${RAFT}`, 'status']);
+    const template = (fake.stored(RAFT) as V1StatefulSet).spec?.volumeClaimTemplates?.[0];
+    assert.equal(template?.spec?.resources?.requests?.['storage'], '4Gi');
+  });
+
+  test('claims that already have the size are not asked again (a pass interrupted midway resumes)', async () => {
+    const { fake, reconciler } = await growing('4Gi');
+    for (const name of claimNames.slice(0, 2)) fake.claims.set(name, { ...fake.claims.get(name), spec: { resources: { requests: { storage: '4Gi' } } } });
+    await reconciler.reconcile(KEY);
+    assert.deepEqual(fake.takeWrites(), [`resize PersistentVolumeClaim/${claimNames[2] ?? ''} 4Gi`, `delete ${RAFT} (orphan)`, 'status']);
+  });
+
+  test('a class that cannot expand: Degraded with the API server\'s refusal, nothing else touched, not retried', async () => {
+    const { fake, reconciler } = await growing();
+    fake.claimsCannotGrow = true;
+    const outcome = await reconciler.reconcile(KEY);
+    assert.deepEqual(fake.takeWrites(), [`resize PersistentVolumeClaim/${claimNames[0] ?? ''} 4Gi`, 'status']);
+    assert.match(outcome.blocked ?? '', /cannot grow to 4Gi \(StorageClass fast-disks\): .*must support resize; nothing was changed/);
+    assert.equal(condition(fake, 'Degraded').reason, 'StorageExpansionRefused');
+    assert.equal(condition(fake, 'Progressing').reason, 'Blocked');
+    assert.equal(outcome.requeueAfterMs, EXPANSION_RECHECK_MS, 'tried again rarely: the class may be changed to allow expansion');
+    fake.nowMs += 60_000;
+    await reconciler.reconcile(KEY);
+    assert.deepEqual(fake.takeWrites(), [], 'the refused claim is not asked again on the next passes');
+    fake.nowMs += EXPANSION_RECHECK_MS;
+    await reconciler.reconcile(KEY);
+    assert.deepEqual(fake.takeWrites(), [`resize PersistentVolumeClaim/${claimNames[0] ?? ''} 4Gi`]);
   });
 });
