@@ -17,7 +17,8 @@ import {
 } from './atomix-config.js';
 import type { GroupIdentity } from './labels.js';
 import type { PodPlacementSpec } from '../api/placement.js';
-import { imageUserOf } from '../api/versions.js';
+import { imageUserOf, type AtomixVersion } from '../api/versions.js';
+import { heapEnv } from './jvm.js';
 import type { PullPolicy } from '../api/image-fields.js';
 
 export interface RenderOptions {
@@ -57,7 +58,7 @@ export interface NodeGroup {
 export interface ClusterContext {
   readonly cluster: string;
   readonly namespace: string;
-  readonly version: string;
+  readonly version: AtomixVersion;
   /** spec.image, or the release's atomix/atomix image. */
   readonly atomixImage: string;
   readonly imagePullPolicy: PullPolicy;
@@ -113,7 +114,7 @@ export function managementGroup(ctx: ClusterContext, spec: AtomixCluster['spec']
     image: ctx.atomixImage,
     command: [],
     atomixConfig: atomixConfig(ctx, { managementGroup: managementGroupConfig(memberIds(statefulSet, spec.size), spec.storage) }),
-    env: spec.env ?? [],
+    env: [...(spec.env ?? []), ...heapEnv(ctx.version, spec.env ?? [], spec.resources)],
     resources: spec.resources,
     storage: spec.storage,
     maxUnavailable: raftTolerance(spec.size),
@@ -134,7 +135,7 @@ export function partitionGroup(ctx: ClusterContext, spec: PartitionGroupSpec): N
     image: ctx.atomixImage,
     command: [],
     atomixConfig: atomixConfig(ctx, { partitionGroups: { [spec.name]: protocol.config } }),
-    env: spec.env ?? [],
+    env: [...(spec.env ?? []), ...heapEnv(ctx.version, spec.env ?? [], spec.resources)],
     resources: spec.resources,
     storage: protocol.storage,
     maxUnavailable: groupTolerance(spec),
@@ -160,7 +161,7 @@ export function benchmarkGroups(ctx: ClusterContext, spec: NonNullable<AtomixClu
     image: spec.image ?? BENCH_IMAGE,
     command: ['agent'],
     atomixConfig: atomixConfig(ctx, {}),
-    env: spec.env ?? [],
+    env: [...(spec.env ?? []), ...heapEnv('atomix-bench', spec.env ?? [], spec.resources)],
     resources: spec.resources,
     placement: spec,
     // atomix-bench:latest runs as root, whatever the cluster's version.

@@ -119,6 +119,9 @@ function nodeArgs(ctx: ClusterContext, group: NodeGroup): string[] {
     '--address', address,
     // The Kubernetes node is the Atomix host, which host-aware member groups spread across.
     ...(agentOnly ? ['--host', '$(NODE_NAME)'] : []),
+    // The agent logs DEBUG to the console and to a rolling file in the container layer by default;
+    // atomix-bench has no such options (they would become configuration keys Atomix refuses).
+    ...(agentOnly ? ['--log-level', 'INFO', '--console-log-level', 'INFO', '--file-log-level', 'OFF'] : []),
     '--data-dir', DATA_DIR,
     '--http-port', String(PORTS.http),
   ];

@@ -94,6 +94,7 @@ describe('the README example', () => {
       '--member', '$(POD_NAME)',
       '--address', '$(POD_NAME).example-atomixcluster-service.default.svc.cluster.local:5679',
       '--host', '$(NODE_NAME)',
+      '--log-level', 'INFO', '--console-log-level', 'INFO', '--file-log-level', 'OFF',
       '--data-dir', '/var/lib/atomix/data',
       '--http-port', '5678',
     ]);
