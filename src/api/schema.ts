@@ -295,6 +295,9 @@ const GroupStatus = Type.Object({
   name: Type.String(),
   replicas: Type.Integer(),
   readyReplicas: Type.Integer(),
+  updatedReplicas: Type.Optional(Type.Integer({ description: 'Members running the update revision (Atomix server groups).' })),
+  currentRevision: Type.Optional(Type.String({ description: 'The revision of the members not yet replaced; the update revision once all run it.' })),
+  updateRevision: Type.Optional(Type.String({ description: "The StatefulSet's revision of the current pod template." })),
 });
 
 export const AtomixClusterStatusSchema = Type.Object({

@@ -17,6 +17,7 @@ import { KubeClient } from '../kube/client.js';
 import { collectionPath, objectPath, resources } from '../kube/resources.js';
 import { PatchStrategy } from '@kubernetes/client-node';
 import { Operator } from '../controller/operator.js';
+import { readinessProber } from '../controller/group-probe.js';
 import { OWNED_KINDS } from '../controller/owned-kinds.js';
 import { stopOnSignal } from './run.js';
 
@@ -41,7 +42,9 @@ export async function runLocal(options: LocalOptions, say: (line: string) => voi
   const kubeconfig = `${dir}/kubeconfig`;
   writeFileSync(kubeconfig, kubeconfigYaml(controlPlane.kubeConfig()));
   const client = new KubeClient(controlPlane.kubeConfig());
-  const operator = new Operator({ client, log, instance: 'atomix-operator-local' });
+  // Simulated pods run no Atomix to write to: their groups are judged by readiness.
+  const rollout = controlPlane.podMode === 'real' ? {} : { prober: readinessProber };
+  const operator = new Operator({ client, log, instance: 'atomix-operator-local', rollout });
   stopOnSignal(log, async () => {
     say('stopping the operator and the control plane ...');
     await operator.stop();

@@ -7,7 +7,7 @@ import type { KubeObject } from '../render/index.js';
 import { applyObject, createObject, isUidPreconditionFailure, type CreateResult } from '../kube/apply.js';
 import { applyStatus } from '../kube/status-apply.js';
 import { isNotFound } from '../kube/errors.js';
-import { objectPath, resources } from '../kube/resources.js';
+import { objectPath, resources, type ResourceType } from '../kube/resources.js';
 import type { KubeClient } from '../kube/client.js';
 import type { OperatorMetrics } from '../kube/metrics.js';
 import type { ReconcileDeps } from './reconcile.js';
@@ -71,13 +71,22 @@ export class ObjectWriter implements Pick<ReconcileDeps, 'writer'> {
     }
   }
 
+  /** Deletes exactly the pod given (a member being replaced; its StatefulSet recreates it). */
+  deletePod(pod: KubernetesObject): Promise<void> {
+    return this.remove(pod, 'Background', resources.pods);
+  }
+
   /** Deletes exactly the object given: gone already, or replaced by another of the same name, is done too. */
-  private async remove(object: KubernetesObject, propagation: 'Background' | 'Orphan' = 'Background'): Promise<void> {
+  private async remove(
+    object: KubernetesObject,
+    propagation: 'Background' | 'Orphan' = 'Background',
+    resource: ResourceType = ownedKind(object.kind ?? ''),
+  ): Promise<void> {
     const { namespace, name, uid } = object.metadata ?? {};
     try {
       await this.client.request({
         method: 'DELETE',
-        path: objectPath(ownedKind(object.kind ?? ''), namespace, name ?? ''),
+        path: objectPath(resource, namespace, name ?? ''),
         body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: propagation, ...(uid ? { preconditions: { uid } } : {}) },
       });
     } catch (error) {

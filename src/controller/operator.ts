@@ -14,13 +14,17 @@ import type { KubeClient } from '../kube/client.js';
 import type { OperatorMetrics } from '../kube/metrics.js';
 import { DEFAULT_RENDER_OPTIONS, type RenderOptions } from '../render/index.js';
 import { ClusterReconciler, type ReconcileDeps } from './reconcile.js';
-import { controllingClusterKey, OWNED_KINDS, OWNED_SELECTOR } from './owned-kinds.js';
+import { controllingClusterKey, OWNED_KINDS, OWNED_SELECTOR, podClusterKey, SERVER_POD_SELECTOR } from './owned-kinds.js';
 import { ObjectWriter } from './object-writer.js';
 import { byStatefulSet, STATEFULSET_EVENTS_SELECTOR } from './pod-creation.js';
+import { AtomixRestProber, type GroupProber } from './group-probe.js';
+import { DEFAULT_STUCK_AFTER_MS } from './rollout-runner.js';
+import type { V1Pod } from '@kubernetes/client-node';
 
 const FIELD_MANAGER = 'atomix-operator';
 const CONTROLLER_INDEX = 'controller';
 const STATEFULSET_INDEX = 'statefulSet';
+const CLUSTER_INDEX = 'cluster';
 
 export interface OperatorOptions {
   readonly client: KubeClient;
@@ -36,6 +40,12 @@ export interface OperatorOptions {
   readonly instance?: string;
   /** Passed to the informers, e.g. a shorter watch timeout in tests. */
   readonly watchTimeoutSeconds?: number;
+  readonly rollout?: {
+    /** Whether a group takes writes; default: through the Atomix REST API of its members. Simulated pods need readinessProber. */
+    readonly prober?: GroupProber;
+    /** A replaced member not Ready within this time stops the roll (default 10 minutes). */
+    readonly stuckAfterMs?: number;
+  };
 }
 
 const DEFAULT_CONCURRENCY = 4;
@@ -47,6 +57,7 @@ export class Operator {
   private readonly owned = new Map<string, Informer>();
   /** The StatefulSet controller's Events: how the operator learns that pods cannot be created. */
   private readonly statefulSetEvents: Informer<CoreV1Event & KubernetesObject>;
+  private readonly pods: Informer<V1Pod & KubernetesObject>;
   private readonly events: EventRecorder;
   private readonly stopController = new AbortController();
   private workers: Promise<void> | undefined;
@@ -71,6 +82,10 @@ export class Operator {
       this.owned.set(kind.kind, informer(kind, { labelSelector: OWNED_SELECTOR, indexers: { [CONTROLLER_INDEX]: byControllerUid } }));
     }
     this.statefulSetEvents = informer(resources.events, { fieldSelector: STATEFULSET_EVENTS_SELECTOR, indexers: { [STATEFULSET_INDEX]: byStatefulSet } });
+    this.pods = informer<V1Pod & KubernetesObject>(resources.pods, {
+      labelSelector: SERVER_POD_SELECTOR,
+      indexers: { [CLUSTER_INDEX]: (pod) => [podClusterKey(pod) ?? ''] },
+    });
     this.events = new EventRecorder({
       client,
       reportingController: 'agent.atomix.io/atomix-operator',
@@ -105,7 +120,13 @@ export class Operator {
       if (key) this.queue.add(key);
     };
     this.statefulSetEvents.addHandler({ onAdd: enqueueStatefulSetOwner, onUpdate: (_before, event) => enqueueStatefulSetOwner(event) });
-    const informers = [this.clusters, ...this.owned.values(), this.statefulSetEvents];
+    const enqueueCluster = (pod: KubernetesObject) => {
+      const key = podClusterKey(pod);
+      if (key) this.queue.add(key);
+    };
+    // A member's readiness moves its group's roll on.
+    this.pods.addHandler({ onAdd: enqueueCluster, onUpdate: (_before, pod) => enqueueCluster(pod), onDelete: enqueueCluster });
+    const informers = [this.clusters, this.pods, ...this.owned.values(), this.statefulSetEvents];
     for (const informer of informers) informer.start();
     const synced = await Promise.all(informers.map((informer) => informer.waitForSync(this.stopController.signal)));
     if (!synced.every(Boolean)) return;
@@ -134,7 +155,7 @@ export class Operator {
     this.queue.shutDown();
     await this.workers;
     await this.events.flush();
-    await Promise.all([this.clusters, ...this.owned.values(), this.statefulSetEvents].map((informer) => informer.stop()));
+    await Promise.all([this.clusters, this.pods, ...this.owned.values(), this.statefulSetEvents].map((informer) => informer.stop()));
   }
 
   private resync(): void {
@@ -159,6 +180,12 @@ export class Operator {
       events: { normal: record('Normal'), warning: record('Warning') },
       now: () => new Date(),
       renderOptions: this.options.renderOptions ?? DEFAULT_RENDER_OPTIONS,
+      rollout: {
+        pods: (namespace, cluster) => this.pods.store.byIndex(CLUSTER_INDEX, `${namespace}/${cluster}`),
+        deletePod: (pod) => writer.deletePod(pod),
+        prober: this.options.rollout?.prober ?? new AtomixRestProber(),
+        stuckAfterMs: this.options.rollout?.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS,
+      },
     };
   }
 }

@@ -2,7 +2,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { resources, type ResourceType } from '../kube/resources.js';
 import { GROUP, KIND } from '../api/group.js';
-import { MANAGED_BY } from '../render/labels.js';
+import { MANAGED_BY, SERVER_PODS } from '../render/labels.js';
 
 export const OWNED_KINDS: readonly ResourceType[] = [
   resources.services,
@@ -14,6 +14,15 @@ export const OWNED_KINDS: readonly ResourceType[] = [
 
 /** Watch only the operator's own objects: the caches stay small however busy the namespace is. */
 export const OWNED_SELECTOR = `app.kubernetes.io/managed-by=${MANAGED_BY}`;
+
+/** The pods the operator rolls: Atomix servers only, which carry their cluster's name in `app`. */
+export const SERVER_POD_SELECTOR = Object.entries(SERVER_PODS).map(([label, value]) => `${label}=${value}`).join(',');
+
+/** The work-queue key of the cluster a server pod belongs to. */
+export function podClusterKey(pod: KubernetesObject): string | undefined {
+  const cluster = pod.metadata?.labels?.['app'];
+  return cluster && pod.metadata?.namespace ? `${pod.metadata.namespace}/${cluster}` : undefined;
+}
 
 export function ownedKind(kind: string): ResourceType {
   const resource = OWNED_KINDS.find((r) => r.kind === kind);

@@ -18,6 +18,7 @@ import { StatusReport } from './status-report.js';
 import { podCreationProblems } from './pod-creation.js';
 import { isPaused, pausedStatus } from './pause.js';
 import { withGrowthProgress } from './storage-growth.js';
+import { RolloutRunner, type RolloutDeps, type RolloutStatefulSet } from './rollout-runner.js';
 
 export interface ReconcileDeps {
   readonly clusters: { get(namespace: string, name: string): AtomixCluster | undefined };
@@ -54,6 +55,8 @@ export interface ReconcileDeps {
   readonly fieldManager: string;
   readonly now: () => Date;
   readonly renderOptions: RenderOptions;
+  /** The members' pods, their deletion and the write probe: what operator-driven rollouts need. */
+  readonly rollout: Pick<RolloutDeps, 'pods' | 'deletePod' | 'prober' | 'stuckAfterMs'>;
 }
 
 /** A write the caches have not shown within this time is no longer trusted (a safety net: their watch events normally come within a second). */
@@ -64,12 +67,14 @@ const NAMESPACE_GONE_MS = 60_000;
 export class ClusterReconciler {
   private readonly objects: ObjectSync;
   private readonly status: StatusReport;
+  private readonly rollouts: RolloutRunner;
   /** Namespace → until when it is skipped. */
   private readonly goneNamespaces = new Map<string, number>();
 
   constructor(private readonly deps: ReconcileDeps) {
     this.objects = new ObjectSync(deps, MAX_CACHE_LAG_MS);
     this.status = new StatusReport(deps, MAX_CACHE_LAG_MS);
+    this.rollouts = new RolloutRunner({ ...deps.rollout, events: deps.events, now: deps.now });
   }
 
   async reconcile(key: string): Promise<ReconcileResult> {
@@ -120,14 +125,15 @@ export class ClusterReconciler {
     const plan = planCluster(cluster, this.deps.renderOptions);
     const lookup = (statefulSet: string) => this.statefulSet(cluster, statefulSet);
     const namespace = cluster.metadata.namespace ?? '';
-    const problems = [...synced.problems, ...podCreationProblems(plan, lookup, (name) => this.deps.statefulSetEvents(namespace, name))];
+    const rollout = await this.rollouts.step(valid, plan, lookup);
+    const problems = [...synced.problems, ...podCreationProblems(plan, lookup, (name) => this.deps.statefulSetEvents(namespace, name)), ...rollout.problems];
     const now = this.deps.now();
-    const status = withGrowthProgress(computeStatus(cluster, plan, lookup, problems, now), cluster.status?.conditions, synced.progress, now);
+    const status = withGrowthProgress(computeStatus(cluster, plan, lookup, problems, now, rollout), cluster.status?.conditions, synced.progress, now);
     const requeue = await this.status.write(valid, status, problems);
-    return classify(problems, [synced.requeueAfterMs, requeue]);
+    return classify(problems, [synced.requeueAfterMs, rollout.requeueAfterMs, requeue]);
   }
 
-  private statefulSet(cluster: AtomixCluster, name: string): ObservedStatefulSet | undefined {
+  private statefulSet(cluster: AtomixCluster, name: string): (ObservedStatefulSet & RolloutStatefulSet) | undefined {
     return this.deps.owned.get('StatefulSet', cluster.metadata.namespace ?? '', name);
   }
 

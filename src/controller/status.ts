@@ -4,6 +4,7 @@ import type { AtomixCluster, AtomixClusterStatus, GroupStatus } from '../api/sch
 import { names } from '../api/names.js';
 import type { ClusterPlan, GroupPlan } from '../render/index.js';
 import { CONDITION, mergeConditions, type ConditionInput } from './conditions.js';
+import type { RolloutReport } from './rollout-runner.js';
 
 export interface ObservedStatefulSet {
   metadata?: { generation?: number; uid?: string };
@@ -30,8 +31,8 @@ function readyPods(observed: ObservedStatefulSet | undefined, replicas: number):
   return Math.min(status.readyReplicas ?? 0, status.updatedReplicas ?? 0, replicas);
 }
 
-function groupStatus(plan: GroupPlan, lookup: StatefulSetLookup): GroupStatus {
-  return plan.statefulSets.reduce<GroupStatus>(
+function groupStatus(plan: GroupPlan, lookup: StatefulSetLookup, rollout: RolloutReport | undefined): GroupStatus {
+  const counts = plan.statefulSets.reduce<GroupStatus>(
     (total, { name, replicas }) => ({
       name: plan.name,
       replicas: total.replicas + replicas,
@@ -39,6 +40,7 @@ function groupStatus(plan: GroupPlan, lookup: StatefulSetLookup): GroupStatus {
     }),
     { name: plan.name, replicas: 0, readyReplicas: 0 },
   );
+  return { ...counts, ...rollout?.groups.get(plan.name) };
 }
 
 const isReady = (group: GroupStatus) => group.readyReplicas >= group.replicas;
@@ -49,14 +51,15 @@ export function computeStatus(
   lookup: StatefulSetLookup,
   problems: readonly Problem[],
   now: Date,
+  rollout?: RolloutReport,
 ): AtomixClusterStatus {
-  const management = groupStatus(plan.management, lookup);
-  const partitionGroups = plan.partitions.map((group) => groupStatus(group, lookup));
-  const benchmark = plan.benchmark ? groupStatus(plan.benchmark, lookup) : undefined;
+  const management = groupStatus(plan.management, lookup, rollout);
+  const partitionGroups = plan.partitions.map((group) => groupStatus(group, lookup, rollout));
+  const benchmark = plan.benchmark ? groupStatus(plan.benchmark, lookup, undefined) : undefined;
   const all = [management, ...partitionGroups, ...(benchmark ? [benchmark] : [])];
   const conditions = mergeConditions(
     cluster.status?.conditions,
-    verdict(all, problems),
+    verdict(all, problems, rollout?.progress),
     cluster.metadata.generation,
     now,
   );
@@ -69,6 +72,13 @@ export function computeStatus(
     partitionGroups,
     ...(benchmark ? { benchmark } : {}),
   };
+}
+
+function progressing(allReady: boolean, degraded: boolean, rolling: string | undefined, waitingFor: string): ConditionInput {
+  if (degraded) return { type: CONDITION.progressing, status: 'False', reason: 'Blocked', message: 'see Degraded' };
+  if (rolling !== undefined) return { type: CONDITION.progressing, status: 'True', reason: 'RollingUpdate', message: rolling };
+  if (allReady) return { type: CONDITION.progressing, status: 'False', reason: 'Converged', message: 'every group runs its desired pods' };
+  return { type: CONDITION.progressing, status: 'True', reason: 'WaitingForPods', message: `waiting for ${waitingFor}` };
 }
 
 /**
@@ -95,19 +105,17 @@ export function invalidSpecStatus(cluster: AtomixCluster, problem: Problem, now:
   };
 }
 
-function verdict(groups: GroupStatus[], problems: readonly Problem[]): ConditionInput[] {
+function verdict(groups: GroupStatus[], problems: readonly Problem[], rolling: string | undefined): ConditionInput[] {
   const waiting = groups.filter((group) => !isReady(group));
-  const allReady = waiting.length === 0;
+  const allReady = waiting.length === 0 && rolling === undefined;
   const waitingFor = waiting.map((g) => `${g.name} ${g.readyReplicas}/${g.replicas}`).join(', ');
   const [firstProblem] = problems;
   const degraded = firstProblem !== undefined;
   return [
     allReady
       ? { type: CONDITION.ready, status: 'True', reason: 'AllGroupsReady', message: `all ${groups.length} groups are ready` }
-      : { type: CONDITION.ready, status: 'False', reason: 'GroupsNotReady', message: `pods ready: ${waitingFor}` },
-    allReady || degraded
-      ? { type: CONDITION.progressing, status: 'False', reason: degraded ? 'Blocked' : 'Converged', message: degraded ? 'see Degraded' : 'every group runs its desired pods' }
-      : { type: CONDITION.progressing, status: 'True', reason: 'WaitingForPods', message: `waiting for ${waitingFor}` },
+      : { type: CONDITION.ready, status: 'False', reason: 'GroupsNotReady', message: `pods ready: ${waitingFor || 'all, some on an outdated revision'}` },
+    progressing(allReady, degraded, rolling, waitingFor),
     degraded
       ? { type: CONDITION.degraded, status: 'True', reason: firstProblem.reason, message: problems.map((p) => p.message).join('; ') }
       : { type: CONDITION.degraded, status: 'False', reason: 'AsExpected', message: 'no problems' },

@@ -13,6 +13,7 @@ import {
   type ClusterContext,
   type NodeGroup,
   type RenderOptions,
+  type WriteProbeSpec,
 } from './node-groups.js';
 import { configMap } from './config-map.js';
 import { statefulSet } from './statefulset.js';
@@ -22,7 +23,7 @@ import { benchIngress } from './ingress.js';
 
 export type { KubeObject } from './meta.js';
 export { isKind } from './meta.js';
-export type { RenderOptions } from './node-groups.js';
+export type { RenderOptions, WriteProbeSpec } from './node-groups.js';
 export { DEFAULT_RENDER_OPTIONS } from './node-groups.js';
 
 /**
@@ -46,6 +47,16 @@ export function renderCluster(cluster: AtomixCluster, options: RenderOptions = D
 export interface GroupPlan {
   readonly name: string;
   readonly statefulSets: readonly { readonly name: string; readonly replicas: number }[];
+  /** Atomix servers, which the operator rolls one at a time (src/controller/rollout.ts); not benchmark clients. */
+  readonly servers?: ServerGroupPlan;
+}
+
+export interface ServerGroupPlan {
+  readonly statefulSet: string;
+  readonly replicas: number;
+  /** Selects the group's pods. */
+  readonly selector: Labels;
+  readonly writeProbe: WriteProbeSpec;
 }
 
 export interface ClusterPlan {
@@ -62,9 +73,15 @@ export function planCluster(cluster: AtomixCluster, options: RenderOptions = DEF
     name,
     statefulSets: groups.map((group) => ({ name: group.statefulSet, replicas: group.replicas })),
   });
+  const serverPlan = (name: string, group: NodeGroup): GroupPlan => ({
+    ...plan(name, [group]),
+    ...(group.writeProbe
+      ? { servers: { statefulSet: group.statefulSet, replicas: group.replicas, selector: selectorLabels(group.id), writeProbe: group.writeProbe } }
+      : {}),
+  });
   return {
-    management: plan('management', [managementGroup(ctx, spec.managementGroup)]),
-    partitions: (spec.partitionGroups ?? []).map((group) => plan(group.name, [partitionGroup(ctx, group)])),
+    management: serverPlan('management', managementGroup(ctx, spec.managementGroup)),
+    partitions: (spec.partitionGroups ?? []).map((group) => serverPlan(group.name, partitionGroup(ctx, group))),
     ...(spec.benchmark ? { benchmark: plan('benchmark', benchmarkGroups(ctx, spec.benchmark)) } : {}),
   };
 }

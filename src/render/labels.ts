@@ -69,6 +69,9 @@ export function dataNodeSelector(cluster: string): Labels {
   return { app: cluster, [NODE_LABEL]: 'server' };
 }
 
+/** Selects the Atomix server pods (members of the management and partition groups) of every cluster the operator manages. */
+export const SERVER_PODS: Labels = { 'app.kubernetes.io/managed-by': MANAGED_BY, [NODE_LABEL]: 'server' };
+
 /** Selects every benchmark pod of a cluster (workers and coordinator). */
 export function benchNodeSelector(cluster: string): Labels {
   return { app: cluster, [NODE_LABEL]: 'bench' };

@@ -31,6 +31,9 @@ export const DEFAULT_RENDER_OPTIONS: RenderOptions = { clusterDomain: 'cluster.l
 export const ATOMIX_IMAGE = 'atomix/atomix';
 /** atomix-bench was never released with version tags. */
 export const BENCH_IMAGE = 'atomix/atomix-bench:latest';
+/** The images' ENTRYPOINTs (atomix/atomix's dist/Dockerfile, atomix-bench's Dockerfile). */
+const ATOMIX_ENTRYPOINT = './bin/atomix-agent';
+const BENCH_ENTRYPOINT = './bin/atomix-bench';
 
 export interface NodeGroup {
   readonly id: GroupIdentity;
@@ -40,6 +43,8 @@ export interface NodeGroup {
   readonly governingService: string;
   readonly replicas: number;
   readonly image: string;
+  /** The image's ENTRYPOINT, relative to its working directory. */
+  readonly entrypoint: string;
   /** Leading arguments before the node's flags (atomix-bench needs its `agent` subcommand). */
   readonly command: readonly string[];
   readonly atomixConfig: string;
@@ -53,7 +58,21 @@ export interface NodeGroup {
   readonly placement: PodPlacementSpec;
   /** The uid the image runs as; 0: root. */
   readonly imageUser: number;
+  /** How the operator asks an Atomix server group whether it takes writes; undefined for clients. */
+  readonly writeProbe?: WriteProbeSpec;
 }
+
+/** The Atomix partition group behind a node group, and the primitive protocol that writes to it. */
+export interface WriteProbeSpec {
+  /** Atomix's name of the group: `system` for the management group. */
+  readonly atomixGroup: string;
+  /** Undefined for log groups: Atomix 3.1's REST API has no primitive on a log group. */
+  readonly protocol: 'multi-raft' | 'multi-primary' | undefined;
+  readonly partitions: number;
+}
+
+/** Atomix names the management group `system`, whatever the operator calls it. */
+const MANAGEMENT_GROUP_NAME = 'system';
 
 export interface ClusterContext {
   readonly cluster: string;
@@ -112,6 +131,7 @@ export function managementGroup(ctx: ClusterContext, spec: AtomixCluster['spec']
     governingService: names.discoveryService(ctx.cluster),
     replicas: spec.size,
     image: ctx.atomixImage,
+    entrypoint: ATOMIX_ENTRYPOINT,
     command: [],
     atomixConfig: atomixConfig(ctx, { managementGroup: managementGroupConfig(memberIds(statefulSet, spec.size), spec.storage) }),
     env: [...(spec.env ?? []), ...heapEnv(ctx.version, spec.env ?? [], spec.resources)],
@@ -120,6 +140,7 @@ export function managementGroup(ctx: ClusterContext, spec: AtomixCluster['spec']
     maxUnavailable: raftTolerance(spec.size),
     placement: spec,
     imageUser: imageUserOf(ctx.version),
+    writeProbe: { atomixGroup: MANAGEMENT_GROUP_NAME, protocol: 'multi-raft', partitions: 1 },
   };
 }
 
@@ -133,6 +154,7 @@ export function partitionGroup(ctx: ClusterContext, spec: PartitionGroupSpec): N
     governingService: names.discoveryService(ctx.cluster),
     replicas: spec.size,
     image: ctx.atomixImage,
+    entrypoint: ATOMIX_ENTRYPOINT,
     command: [],
     atomixConfig: atomixConfig(ctx, { partitionGroups: { [spec.name]: protocol.config } }),
     env: [...(spec.env ?? []), ...heapEnv(ctx.version, spec.env ?? [], spec.resources)],
@@ -141,8 +163,11 @@ export function partitionGroup(ctx: ClusterContext, spec: PartitionGroupSpec): N
     maxUnavailable: groupTolerance(spec),
     placement: spec,
     imageUser: imageUserOf(ctx.version),
+    writeProbe: { atomixGroup: spec.name, protocol: PRIMITIVE_PROTOCOL[protocol.config.type], partitions: partitionsOf(spec) },
   };
 }
+
+const PRIMITIVE_PROTOCOL = { raft: 'multi-raft', 'primary-backup': 'multi-primary', log: undefined } as const;
 
 function protocolOf(spec: PartitionGroupSpec, members: string[]): { config: PartitionGroupConfig; storage?: StorageSpec } {
   const partitions = partitionsOf(spec);
@@ -159,6 +184,7 @@ export function benchmarkGroups(ctx: ClusterContext, spec: NonNullable<AtomixClu
     governingService: names.benchService(ctx.cluster),
     configMap: names.benchConfigMap(ctx.cluster),
     image: spec.image ?? BENCH_IMAGE,
+    entrypoint: BENCH_ENTRYPOINT,
     command: ['agent'],
     atomixConfig: atomixConfig(ctx, {}),
     env: [...(spec.env ?? []), ...heapEnv('atomix-bench', spec.env ?? [], spec.resources)],

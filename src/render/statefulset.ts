@@ -26,6 +26,25 @@ const DATA_VOLUME_DIR = '/var/lib/atomix';
 const DATA_DIR = `${DATA_VOLUME_DIR}/data`;
 /** Rolls the pods when their configuration changes: the JVM reads it only at start. */
 const CONFIG_HASH_ANNOTATION = 'agent.atomix.io/config-hash';
+/**
+ * Runs the image's ENTRYPOINT so that its `java` replaces the shell instead of running as its
+ * child. The images' start scripts run `java` without `exec`: as PID 1 of a container that bash
+ * ignores SIGTERM (the kernel drops signals PID 1 has no handler for), so a deleted pod only
+ * ends at the grace period's SIGKILL; where the shell is not PID 1 SIGTERM ends the shell and
+ * the JVM is killed with its container. Either way the member never leaves its groups cleanly.
+ * An exported `java` function, which bash scripts inherit, makes the script's `java` an `exec`:
+ * the JVM receives SIGTERM and its shutdown hook stops Atomix (`AtomixCluster - Stopped`).
+ * `bash -c SCRIPT ENTRYPOINT ARGS...` makes $0 the entrypoint, so the script finds its root
+ * as it does when run as the ENTRYPOINT.
+ */
+const JVM_GETS_SIGTERM = ['/bin/bash', '-c', 'java() { exec java "$@"; }; export -f java; exec "$0" "$@"'];
+/**
+ * Atomix members are replaced by the operator (src/controller/rollout.ts): one at a time, each
+ * only while the rest of its group is Ready and writable; the StatefulSet controller's
+ * RollingUpdate knows neither quorum nor the management group. Benchmark pods are plain
+ * clients: the StatefulSet controller's default RollingUpdate rolls them.
+ */
+const OPERATOR_DRIVEN_UPDATES = { type: 'OnDelete' } as const;
 
 export function statefulSet(ctx: ClusterContext, group: NodeGroup, meta: ObjectMeta): StatefulSetObject {
   return {
@@ -37,6 +56,7 @@ export function statefulSet(ctx: ClusterContext, group: NodeGroup, meta: ObjectM
       replicas: group.replicas,
       // Atomix nodes wait for each other's quorum before they become ready.
       podManagementPolicy: 'Parallel',
+      ...(isDataNodeGroup(group) ? { updateStrategy: OPERATOR_DRIVEN_UPDATES } : {}),
       selector: { matchLabels: selectorLabels(group.id) },
       template: podTemplate(ctx, group),
       ...(group.storage
@@ -78,6 +98,7 @@ function atomixContainer(ctx: ClusterContext, group: NodeGroup): V1Container {
     name: 'atomix',
     image: group.image,
     imagePullPolicy: ctx.imagePullPolicy,
+    command: [...JVM_GETS_SIGTERM, group.entrypoint],
     args: [...group.command, ...nodeArgs(ctx, group)],
     env: [
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
@@ -112,7 +133,7 @@ function atomixContainer(ctx: ClusterContext, group: NodeGroup): V1Container {
 /** The Atomix agent's flags; `$(VAR)` is expanded by the kubelet from the container env. */
 function nodeArgs(ctx: ClusterContext, group: NodeGroup): string[] {
   const address = `$(POD_NAME).${serviceFqdn(group.governingService, ctx.namespace, ctx.options.clusterDomain)}:${PORTS.node}`;
-  const agentOnly = group.id.role === 'management' || group.id.role === 'group';
+  const agentOnly = isDataNodeGroup(group);
   return [
     '--config', `${CONFIG_DIR}/${ATOMIX_CONFIG_FILE}`,
     '--member', '$(POD_NAME)',
@@ -125,6 +146,11 @@ function nodeArgs(ctx: ClusterContext, group: NodeGroup): string[] {
     '--data-dir', DATA_DIR,
     '--http-port', String(PORTS.http),
   ];
+}
+
+/** Management and partition group members: Atomix servers, as opposed to benchmark clients. */
+function isDataNodeGroup(group: Pick<NodeGroup, 'id'>): boolean {
+  return group.id.role === 'management' || group.id.role === 'group';
 }
 
 function dataVolumeClaim(id: GroupIdentity, storage: StorageSpec): V1PersistentVolumeClaim {

@@ -53,7 +53,11 @@ describe('the operator, as its ServiceAccount with the shipped RBAC', { timeout:
     assert.deepEqual(await namesOf(admin, resources.podDisruptionBudgets, namespace, CLUSTER), [`${CLUSTER}-management`, `${CLUSTER}-raft`]);
     assert.equal(cluster.status?.serviceName, `${CLUSTER}-service`);
     assert.equal(cluster.status.readyGroups, '2/2');
-    assert.deepEqual(cluster.status.partitionGroups, [{ name: 'raft', replicas: 3, readyReplicas: 3 }]);
+    const revision = cluster.status.partitionGroups?.[0]?.updateRevision;
+    assert.match(revision ?? '', new RegExp(`^${CLUSTER}-raft-[0-9a-z]+$`), 'the StatefulSet revision of the group');
+    assert.deepEqual(cluster.status.partitionGroups, [
+      { name: 'raft', replicas: 3, readyReplicas: 3, updatedReplicas: 3, currentRevision: revision, updateRevision: revision },
+    ]);
     // The schema defaults were applied by the API server.
     assert.equal(cluster.spec.partitionGroups?.[0]?.raft?.storage.segmentSize, '64M');
     const writes = auditedWrites({ user: operatorUser(namespace), since });

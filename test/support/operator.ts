@@ -7,6 +7,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { KubeClient } from '../../src/kube/client.js';
 import type { OperatorMetrics } from '../../src/kube/metrics.js';
 import { Operator } from '../../src/controller/operator.js';
+import { readinessProber } from '../../src/controller/group-probe.js';
 import { collectionPath, objectPath, resources, type ResourceType } from '../../src/kube/resources.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
 import { adminKubeConfig, serviceAccountKubeConfig } from './cluster.js';
@@ -60,6 +61,8 @@ export interface StartOperatorOptions {
   /** Where its ServiceAccount lives; by default the namespace it watches. */
   accountNamespace?: string;
   metrics?: OperatorMetrics;
+  /** A replaced member not Ready within this time stops the roll. */
+  stuckAfterMs?: number;
 }
 
 /** Runs the operator for one namespace as the shipped ServiceAccount. */
@@ -72,6 +75,8 @@ export async function startOperator(namespace: string, options: StartOperatorOpt
     ...(options.resyncMs ? { resyncMs: options.resyncMs } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     instance: 'integration-test',
+    // The control plane's pods are simulated: no Atomix to write to, so groups are judged by readiness.
+    rollout: { prober: readinessProber, ...(options.stuckAfterMs ? { stuckAfterMs: options.stuckAfterMs } : {}) },
   });
   await operator.start();
   let stopped = false;

@@ -2,7 +2,7 @@
 // API server does with the writes is covered by the integration tests.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubernetesObject, V1ObjectMeta, V1PersistentVolumeClaim, V1OwnerReference, V1StatefulSet, V1StatefulSetStatus } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ObjectMeta, V1PersistentVolumeClaim, V1OwnerReference, V1Pod, V1StatefulSet, V1StatefulSetStatus } from '@kubernetes/client-node';
 import { ClusterReconciler, MAX_CACHE_LAG_MS, type ReconcileDeps } from '../../../src/controller/reconcile.js';
 import { NAME_CONFLICT_RECHECK_MS } from '../../../src/controller/object-sync.js';
 import { STATUS_COALESCE_MS } from '../../../src/controller/status-report.js';
@@ -12,8 +12,10 @@ import type { AtomixCluster } from '../../../src/api/schema.js';
 import { exampleCluster } from '../../support/manifests.js';
 import { withAppliedHash, withMetadata } from '../../../src/kube/hash.js';
 import { KubeApiError } from '../../../src/kube/errors.js';
+import { readinessProber } from '../../../src/controller/group-probe.js';
 
 const KEY = 'default/example-atomixcluster';
+const STUCK_AFTER_MS = 60_000;
 const UID = 'cluster-uid';
 
 /** An object as the fake API server stores it; `spec` and `status` are read through the typed helpers below. */
@@ -36,6 +38,8 @@ class FakeCluster {
   /** PersistentVolumeClaims by name, and whether their class refuses to expand. */
   readonly claims = new Map<string, V1PersistentVolumeClaim>();
   claimsCannotGrow = false;
+  /** The cluster's server pods, as the pod informer would show them. */
+  pods: V1Pod[] = [];
   lagging = false;
   namespaceGone = false;
   failApplyOf: string | undefined;
@@ -114,6 +118,15 @@ class FakeCluster {
       fieldManager: 'atomix-operator',
       now: () => new Date(this.nowMs),
       renderOptions: DEFAULT_RENDER_OPTIONS,
+      rollout: {
+        pods: () => this.pods,
+        deletePod: async (pod) => {
+          this.writes.push(`delete Pod/${pod.metadata?.name ?? ''}`);
+          this.pods = this.pods.filter((p) => p.metadata?.name !== pod.metadata?.name);
+        },
+        prober: readinessProber,
+        stuckAfterMs: STUCK_AFTER_MS,
+      },
     };
   }
 
@@ -125,13 +138,18 @@ class FakeCluster {
     object.metadata.managedFields = [{ manager, operation: 'Update', time: new Date(this.nowMs).toISOString() as unknown as Date }];
   }
 
-  /** What the StatefulSet controller would report once every pod is ready. */
-  allPodsReady(): void {
+  /** What the StatefulSet controller and the kubelets would report once every pod is ready on `revision`. */
+  allPodsReady(revision = 'rev-1'): void {
+    this.pods = [];
     for (const [id, object] of this.objects) {
       if (!id.startsWith('StatefulSet/')) continue;
-      const replicas = (object as V1StatefulSet).spec?.replicas;
+      const { spec } = object as V1StatefulSet;
+      const replicas = spec?.replicas ?? 0;
       object.metadata.generation = 1;
-      object.status = { observedGeneration: 1, replicas, readyReplicas: replicas, updatedReplicas: replicas };
+      object.status = { observedGeneration: 1, replicas, readyReplicas: replicas, updatedReplicas: replicas, updateRevision: revision };
+      for (let ordinal = 0; ordinal < replicas; ordinal++) {
+        this.pods.push(this.pod(`${object.metadata.name ?? ''}-${String(ordinal)}`, spec?.template.metadata?.labels ?? {}, revision));
+      }
     }
   }
 
@@ -154,6 +172,15 @@ class FakeCluster {
     const group = this.cluster.spec.partitionGroups?.[0];
     assert.ok(group, 'the cluster has a partition group');
     return group;
+  }
+
+  /** A Ready pod of a StatefulSet with these template labels, on `revision`. */
+  pod(name: string, labels: Record<string, string>, revision: string, ready = true): V1Pod {
+    const since = new Date(this.nowMs).toISOString() as unknown as Date;
+    return {
+      metadata: { name, namespace: 'default', uid: `uid-${name}`, labels: { ...labels, 'controller-revision-hash': revision }, creationTimestamp: since },
+      status: { podIP: '10.0.0.1', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: since }] },
+    };
   }
 
   takeWrites(): string[] {
@@ -218,7 +245,9 @@ describe('creating a cluster', () => {
     assert.deepEqual(fake.takeWrites(), ['status']);
     assert.equal(condition(fake, 'Ready').status, 'True');
     assert.equal(condition(fake, 'Progressing').reason, 'Converged');
-    assert.deepEqual(statusOf(fake).partitionGroups, [{ name: 'raft', replicas: 3, readyReplicas: 3 }]);
+    assert.deepEqual(statusOf(fake).partitionGroups, [
+      { name: 'raft', replicas: 3, readyReplicas: 3, updatedReplicas: 3, currentRevision: 'rev-1', updateRevision: 'rev-1' },
+    ]);
     assert.equal(statusOf(fake).readyGroups, '2/2');
     fake.nowMs += 60_000;
     for (let pass = 0; pass < 3; pass++) await reconciler.reconcile(KEY);

@@ -1,0 +1,178 @@
+// Which member to replace next, if any: the decision of an operator-driven, quorum-gated
+// rollout (etcd-druid's DEP-07 with the rules Atomix 3.1 needs, real-atomix-findings.md §D).
+// StatefulSets of Atomix members use OnDelete: the StatefulSet controller recreates a deleted
+// pod from the current template, and deciding when to delete which pod is this module's job.
+// Pure: views of the StatefulSets and pods in, one step out; rollout-runner.ts carries it out.
+//
+// The rules:
+// - a member is outdated when its pod's revision label differs from its StatefulSet's update
+//   revision (seen only once the StatefulSet controller has observed the current template);
+// - one member of the whole cluster at a time: nothing is deleted while any member of another
+//   group is not Ready, so the management group rolls alone, and before the data groups (it
+//   comes first in the list);
+// - within a group, members that are not Ready go first (they do not count for quorum), then
+//   the others from the highest ordinal down;
+// - before a deletion every other member of the group is Ready (the runner then asks whether
+//   the group takes writes); a replaced member must be Ready on the new revision before the
+//   next one goes, and one that is not Ready within the deadline stops the roll (RolloutStuck).
+import type { V1Pod } from '@kubernetes/client-node';
+import type { WriteProbeSpec } from '../render/index.js';
+
+/** Set by the StatefulSet controller on each pod: the revision of the template the pod was created from. */
+export const REVISION_LABEL = 'controller-revision-hash';
+
+export interface MemberView {
+  readonly name: string;
+  readonly ordinal: number;
+  readonly revision: string | undefined;
+  readonly ready: boolean;
+  readonly terminating: boolean;
+  /** Since when it has not been Ready: the Ready condition's last transition, or the pod's creation. */
+  readonly unreadySinceMs: number;
+  /** The container's state in words, for RolloutStuck ("waiting: CrashLoopBackOff: ..."). */
+  readonly state: string;
+  readonly pod: V1Pod;
+}
+
+export interface GroupView {
+  /** The group's name in status: `management` or the partition group's name. */
+  readonly name: string;
+  readonly statefulSet: string;
+  readonly replicas: number;
+  readonly writeProbe: WriteProbeSpec;
+  /** Undefined until the StatefulSet controller has observed the StatefulSet's current template. */
+  readonly updateRevision: string | undefined;
+  readonly members: readonly MemberView[];
+}
+
+export type RolloutStep =
+  /** Nothing to replace. */
+  | { readonly kind: 'idle' }
+  /** A roll is under way and waits for a member or a controller; the next pod or StatefulSet event moves it on. */
+  | { readonly kind: 'wait'; readonly group: string; readonly message: string }
+  /** A replaced member did not become Ready in time: the roll stops until the spec changes. */
+  | { readonly kind: 'stuck'; readonly group: string; readonly member: MemberView; readonly message: string }
+  /** Delete `member` once the group (through `peers`, all Ready) is found writable. */
+  | { readonly kind: 'replace'; readonly group: GroupView; readonly member: MemberView; readonly peers: readonly MemberView[] };
+
+/** Empty until the group's StatefulSet controller has observed its current template. */
+export interface GroupRolloutStatus {
+  readonly updatedReplicas?: number;
+  /** The revision the not-yet-replaced members run; the update revision once all run it. */
+  readonly currentRevision?: string;
+  readonly updateRevision?: string;
+}
+
+export const isOutdated = (group: GroupView, member: MemberView) =>
+  group.updateRevision !== undefined && member.revision !== group.updateRevision;
+
+/** `groups` in rollout order: the management group first. */
+export function nextStep(groups: readonly GroupView[], nowMs: number, stuckAfterMs: number): RolloutStep {
+  const rolling = groups
+    .map((group) => ({ group, member: group.members.filter((m) => isOutdated(group, m)).sort(replacementOrder)[0] }))
+    .find((candidate): candidate is { group: GroupView; member: MemberView } => candidate.member !== undefined);
+  if (!rolling) return { kind: 'idle' };
+  const { group: target, member } = rolling;
+  for (const group of groups) {
+    const rejoining = group.members.find((member) => !isOutdated(group, member) && !member.terminating && !member.ready);
+    if (rejoining && nowMs - rejoining.unreadySinceMs > stuckAfterMs) return stuck(group, rejoining, stuckAfterMs);
+  }
+  for (const other of groups) {
+    if (other === target) continue;
+    const absent = absentMembers(other, () => true)[0];
+    if (absent !== undefined) return wait(target, `waiting for ${absent} of ${other.name} to be Ready first`);
+  }
+  // Outdated members of the target that are not Ready are the next to go, not a reason to wait.
+  const absent = absentMembers(target, (member) => !isOutdated(target, member))[0];
+  if (absent !== undefined) return wait(target, `waiting for ${absent} to rejoin`);
+  const peers = target.members.filter((m) => m !== member);
+  const notReady = peers.find((peer) => !peer.ready);
+  if (notReady) return wait(target, `waiting for ${notReady.name} to be Ready before replacing ${member.name}`);
+  return { kind: 'replace', group: target, member, peers };
+}
+
+/**
+ * A member on the update revision that has not been Ready for longer than the deadline while
+ * a roll is under way: the step in progress, stuck. (Once no member is outdated any more, a
+ * member that is not Ready shows only as a group that is not Ready; reverting the spec makes
+ * it outdated again, and it is replaced.)
+ */
+function stuck(group: GroupView, member: MemberView, stuckAfterMs: number): RolloutStep {
+  const message = `${progress(group)}: ${member.name} has not been Ready on revision ${group.updateRevision ?? '?'} for ${Math.round(stuckAfterMs / 1000)} s (${member.state}); the roll stops here. Fix or revert the spec: a member on an outdated revision is replaced, Ready or not`;
+  return { kind: 'stuck', group: group.name, member, message };
+}
+
+function wait(group: GroupView, what: string): RolloutStep {
+  return { kind: 'wait', group: group.name, message: `${progress(group)}, ${what}` };
+}
+
+/** `raft: 1/3 updated` */
+export function progress(group: GroupView): string {
+  return `${group.name}: ${String(rolloutStatus(group).updatedReplicas ?? 0)}/${String(group.replicas)} updated`;
+}
+
+/** Members that are missing, terminating, or not Ready while `mustBeReady` says they should be. */
+function absentMembers(group: GroupView, mustBeReady: (member: MemberView) => boolean): string[] {
+  const present = new Map(group.members.map((member) => [member.ordinal, member]));
+  const absent: string[] = [];
+  for (let ordinal = 0; ordinal < group.replicas; ordinal++) {
+    const member = present.get(ordinal);
+    if (!member || member.terminating || (!member.ready && mustBeReady(member))) absent.push(member?.name ?? `${group.statefulSet}-${String(ordinal)}`);
+  }
+  return absent;
+}
+
+/** Not Ready first (they do not count for quorum), then the highest ordinal first, as the StatefulSet controller would. */
+function replacementOrder(a: MemberView, b: MemberView): number {
+  if (a.ready !== b.ready) return a.ready ? 1 : -1;
+  return b.ordinal - a.ordinal;
+}
+
+export function rolloutStatus(group: GroupView): GroupRolloutStatus {
+  if (group.updateRevision === undefined) return {};
+  const updated = group.members.filter((member) => !isOutdated(group, member));
+  const outdated = group.members.filter((member) => isOutdated(group, member)).sort((a, b) => a.ordinal - b.ordinal);
+  return {
+    updatedReplicas: updated.length,
+    currentRevision: outdated[0]?.revision ?? group.updateRevision,
+    updateRevision: group.updateRevision,
+  };
+}
+
+/** What the rollout needs to know about one of the StatefulSet's pods. */
+export function memberView(pod: V1Pod, statefulSet: string): MemberView | undefined {
+  const name = pod.metadata?.name ?? '';
+  const ordinal = Number(name.slice(statefulSet.length + 1));
+  if (!name.startsWith(`${statefulSet}-`) || !Number.isInteger(ordinal) || ordinal < 0) return undefined;
+  const readyCondition = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  return {
+    name,
+    ordinal,
+    revision: pod.metadata?.labels?.[REVISION_LABEL],
+    ready: readyCondition?.status === 'True',
+    terminating: pod.metadata?.deletionTimestamp !== undefined,
+    unreadySinceMs: timeOf(readyCondition?.lastTransitionTime) ?? timeOf(pod.metadata?.creationTimestamp) ?? 0,
+    state: containerState(pod),
+    pod,
+  };
+}
+
+/** Timestamps arrive as strings from JSON, although client-node types them as Date. */
+function timeOf(value: Date | string | undefined): number | undefined {
+  const ms = value === undefined ? NaN : Date.parse(String(value));
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** The Atomix container's current state, and how its last run ended. */
+function containerState(pod: V1Pod): string {
+  const container = pod.status?.containerStatuses?.[0];
+  if (!container) return `pod ${pod.status?.phase ?? 'Pending'}${pod.status?.message ? `: ${pod.status.message}` : ''}`;
+  const { state, lastState } = container;
+  const now = state?.waiting
+    ? `waiting: ${state.waiting.reason ?? ''}${state.waiting.message ? `: ${state.waiting.message}` : ''}`
+    : state?.terminated
+      ? `terminated: ${state.terminated.reason ?? ''} (exit code ${String(state.terminated.exitCode)})`
+      : 'running, not ready';
+  const last = lastState?.terminated ? `; last run ended ${lastState.terminated.reason ?? ''} (exit code ${String(lastState.terminated.exitCode)})` : '';
+  return `${now}${last}; restarts ${String(container.restartCount)}`;
+}
