@@ -62,6 +62,7 @@ export function customResourceDefinition() {
           additionalPrinterColumns: [
             { name: 'Ready', type: 'string', description: 'Ready groups out of all groups', jsonPath: '.status.readyGroups' },
             { name: 'Status', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+            { name: 'Quorate', type: 'string', description: 'Every Atomix server group takes writes', jsonPath: '.status.conditions[?(@.type=="Quorate")].status' },
             { name: 'Version', type: 'string', jsonPath: '.spec.version' },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],

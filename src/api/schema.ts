@@ -298,6 +298,7 @@ const GroupStatus = Type.Object({
   updatedReplicas: Type.Optional(Type.Integer({ description: 'Members running the update revision (Atomix server groups).' })),
   currentRevision: Type.Optional(Type.String({ description: 'The revision of the members not yet replaced; the update revision once all run it.' })),
   updateRevision: Type.Optional(Type.String({ description: "The StatefulSet's revision of the current pod template." })),
+  available: Type.Optional(Type.Boolean({ description: 'Whether the group took the last write probe through a Ready member (its quorum is there).' })),
 });
 
 export const AtomixClusterStatusSchema = Type.Object({

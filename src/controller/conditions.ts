@@ -3,7 +3,7 @@
 // (and never a status write that would wake the controller again).
 import type { Condition } from '../api/schema.js';
 
-export const CONDITION = { ready: 'Ready', progressing: 'Progressing', degraded: 'Degraded' } as const;
+export const CONDITION = { ready: 'Ready', progressing: 'Progressing', degraded: 'Degraded', quorate: 'Quorate' } as const;
 
 export type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 

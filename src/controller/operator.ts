@@ -19,6 +19,7 @@ import { ObjectWriter } from './object-writer.js';
 import { byStatefulSet, STATEFULSET_EVENTS_SELECTOR } from './pod-creation.js';
 import { AtomixRestProber, type GroupProber } from './group-probe.js';
 import { DEFAULT_STUCK_AFTER_MS } from './rollout-runner.js';
+import { HEALTH_PROBE_INTERVAL_MS } from './group-health.js';
 import type { V1Pod } from '@kubernetes/client-node';
 
 const FIELD_MANAGER = 'atomix-operator';
@@ -62,6 +63,7 @@ export class Operator {
   private readonly stopController = new AbortController();
   private workers: Promise<void> | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
+  private healthTimer: NodeJS.Timeout | undefined;
   private reconciler: ClusterReconciler | undefined;
 
   constructor(private readonly options: OperatorOptions) {
@@ -141,6 +143,9 @@ export class Operator {
     });
     this.resyncTimer = setInterval(() => this.resync(), this.options.resyncMs ?? DEFAULT_RESYNC_MS);
     this.resyncTimer.unref();
+    // A pass probes the groups whose verdict is due: Quorate follows a group losing its quorum.
+    this.healthTimer = setInterval(() => this.resync(), HEALTH_PROBE_INTERVAL_MS);
+    this.healthTimer.unref();
   }
 
   /** True once every cache has synced (readiness). */
@@ -151,6 +156,7 @@ export class Operator {
   /** Stops taking work, lets running reconciles finish, stops the informers. */
   async stop(): Promise<void> {
     clearInterval(this.resyncTimer);
+    clearInterval(this.healthTimer);
     this.stopController.abort();
     this.queue.shutDown();
     await this.workers;

@@ -139,6 +139,7 @@ export class ClusterReconciler {
 
   private forget(key: string): void {
     this.status.forget(key);
+    this.rollouts.forget(key);
     this.objects.forget(key);
   }
 }

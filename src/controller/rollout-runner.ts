@@ -1,10 +1,12 @@
 // Carries out the rollout step of one pass (rollout.ts decides it): looks at the cluster's
 // StatefulSets and pods, and at most once per pass deletes one outdated member, after the
-// group has been found writable through its other members. Says in status what it waits for.
+// group has been found writable through its other members. Says in status what it waits for,
+// and whether each group takes writes (group-health.ts).
 import type { V1Pod } from '@kubernetes/client-node';
 import type { AtomixCluster } from '../api/schema.js';
 import type { ClusterPlan, GroupPlan, ServerGroupPlan } from '../render/index.js';
-import type { GroupProber } from './group-probe.js';
+import type { GroupProber, WriteProbeResult } from './group-probe.js';
+import { GroupHealth } from './group-health.js';
 import type { Pass } from './pass.js';
 import { memberView, nextStep, progress, rolloutStatus, type GroupRolloutStatus, type GroupView, type MemberView } from './rollout.js';
 import type { Problem } from './status.js';
@@ -34,6 +36,8 @@ export interface RolloutReport {
   readonly progress?: string;
   readonly problems: readonly Problem[];
   readonly requeueAfterMs?: number;
+  /** Per group name: whether it took the last write probe. */
+  readonly writable: ReadonlyMap<string, WriteProbeResult>;
 }
 
 /** While a roll waits, look again this often even without events (the stuck deadline, a group not yet writable). */
@@ -41,13 +45,30 @@ export const ROLLOUT_RECHECK_MS = 5_000;
 export const DEFAULT_STUCK_AFTER_MS = 10 * 60_000;
 
 export class RolloutRunner {
-  constructor(private readonly deps: RolloutDeps) {}
+  private readonly health: GroupHealth;
+
+  constructor(private readonly deps: RolloutDeps) {
+    this.health = new GroupHealth(deps.prober, deps.now);
+  }
+
+  forget(key: string): void {
+    this.health.forget(key);
+  }
 
   async step(pass: Pass, plan: ClusterPlan, statefulSet: (name: string) => RolloutStatefulSet | undefined): Promise<RolloutReport> {
-    const { cluster } = pass;
+    const views = this.views(pass.cluster, plan, statefulSet);
+    const health = await this.health.check(pass.key, views);
+    const rollout = await this.rollout(pass, views);
+    return { ...rollout, writable: health };
+  }
+
+  private views(cluster: AtomixCluster, plan: ClusterPlan, statefulSet: (name: string) => RolloutStatefulSet | undefined): GroupView[] {
     const pods = this.deps.pods(cluster.metadata.namespace ?? '', cluster.metadata.name);
     const servers = [plan.management, ...plan.partitions].filter((group): group is GroupPlan & { servers: ServerGroupPlan } => group.servers !== undefined);
-    const views = servers.map((group) => groupView(group.name, group.servers, statefulSet(group.servers.statefulSet), pods));
+    return servers.map((group) => groupView(group.name, group.servers, statefulSet(group.servers.statefulSet), pods));
+  }
+
+  private async rollout(pass: Pass, views: readonly GroupView[]): Promise<Omit<RolloutReport, 'writable'>> {
     const groups = new Map(views.map((view) => [view.name, rolloutStatus(view)]));
     const decided = nextStep(views, this.deps.now().getTime(), this.deps.stuckAfterMs);
     switch (decided.kind) {

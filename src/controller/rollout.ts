@@ -57,7 +57,6 @@ export type RolloutStep =
 
 /** Empty until the group's StatefulSet controller has observed its current template. */
 export interface GroupRolloutStatus {
-  readonly updatedReplicas?: number;
   /** The revision the not-yet-replaced members run; the update revision once all run it. */
   readonly currentRevision?: string;
   readonly updateRevision?: string;
@@ -108,7 +107,8 @@ function wait(group: GroupView, what: string): RolloutStep {
 
 /** `raft: 1/3 updated` */
 export function progress(group: GroupView): string {
-  return `${group.name}: ${String(rolloutStatus(group).updatedReplicas ?? 0)}/${String(group.replicas)} updated`;
+  const updated = group.members.filter((member) => !isOutdated(group, member)).length;
+  return `${group.name}: ${String(group.updateRevision === undefined ? 0 : updated)}/${String(group.replicas)} updated`;
 }
 
 /** Members that are missing, terminating, or not Ready while `mustBeReady` says they should be. */
@@ -130,10 +130,8 @@ function replacementOrder(a: MemberView, b: MemberView): number {
 
 export function rolloutStatus(group: GroupView): GroupRolloutStatus {
   if (group.updateRevision === undefined) return {};
-  const updated = group.members.filter((member) => !isOutdated(group, member));
   const outdated = group.members.filter((member) => isOutdated(group, member)).sort((a, b) => a.ordinal - b.ordinal);
   return {
-    updatedReplicas: updated.length,
     currentRevision: outdated[0]?.revision ?? group.updateRevision,
     updateRevision: group.updateRevision,
   };

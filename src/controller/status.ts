@@ -24,11 +24,17 @@ export interface Problem {
 
 /** Ready pods count only once the StatefulSet controller has seen the current spec and rolled it out. */
 function readyPods(observed: ObservedStatefulSet | undefined, replicas: number): number {
-  if (!observed?.status) return 0;
-  const { status, metadata } = observed;
-  const current = (status.observedGeneration ?? 0) >= (metadata?.generation ?? 0);
-  if (!current) return 0;
-  return Math.min(status.readyReplicas ?? 0, status.updatedReplicas ?? 0, replicas);
+  return Math.min(currentStatus(observed)?.readyReplicas ?? 0, updatedPods(observed), replicas);
+}
+
+/** Pods on the StatefulSet's current template, as its controller counts them. */
+function updatedPods(observed: ObservedStatefulSet | undefined): number {
+  return currentStatus(observed)?.updatedReplicas ?? 0;
+}
+
+function currentStatus(observed: ObservedStatefulSet | undefined): ObservedStatefulSet['status'] {
+  const current = (observed?.status?.observedGeneration ?? 0) >= (observed?.metadata?.generation ?? 0);
+  return current ? observed?.status : undefined;
 }
 
 function groupStatus(plan: GroupPlan, lookup: StatefulSetLookup, rollout: RolloutReport | undefined): GroupStatus {
@@ -40,7 +46,17 @@ function groupStatus(plan: GroupPlan, lookup: StatefulSetLookup, rollout: Rollou
     }),
     { name: plan.name, replicas: 0, readyReplicas: 0 },
   );
-  return { ...counts, ...rollout?.groups.get(plan.name) };
+  // Server groups are rolled by the operator: how far, in the StatefulSet controller's counts
+  // (consistent with readyReplicas) and the revisions the rollout sees on the pods.
+  if (!plan.servers) return counts;
+  const statefulSet = lookup(plan.servers.statefulSet);
+  const writable = rollout?.writable.get(plan.name);
+  return {
+    ...counts,
+    ...(currentStatus(statefulSet) ? { updatedReplicas: updatedPods(statefulSet) } : {}),
+    ...rollout?.groups.get(plan.name),
+    ...(writable ? { available: writable.writable } : {}),
+  };
 }
 
 const isReady = (group: GroupStatus) => group.readyReplicas >= group.replicas;
@@ -59,7 +75,7 @@ export function computeStatus(
   const all = [management, ...partitionGroups, ...(benchmark ? [benchmark] : [])];
   const conditions = mergeConditions(
     cluster.status?.conditions,
-    verdict(all, problems, rollout?.progress),
+    [...verdict(all, problems, rollout?.progress), ...(rollout ? [quorate(rollout)] : [])],
     cluster.metadata.generation,
     now,
   );
@@ -72,6 +88,14 @@ export function computeStatus(
     partitionGroups,
     ...(benchmark ? { benchmark } : {}),
   };
+}
+
+/** Every server group took its last write probe; the groups that did not, with why. */
+function quorate(rollout: RolloutReport): ConditionInput {
+  const failing = [...rollout.writable].flatMap(([group, result]) => (result.writable ? [] : [`${group}: ${result.reason}`]));
+  return failing.length === 0
+    ? { type: CONDITION.quorate, status: 'True', reason: 'GroupsWritable', message: 'every group took a write' }
+    : { type: CONDITION.quorate, status: 'False', reason: 'GroupsNotWritable', message: failing.join('; ') };
 }
 
 function progressing(allReady: boolean, degraded: boolean, rolling: string | undefined, waitingFor: string): ConditionInput {

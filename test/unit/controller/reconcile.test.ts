@@ -246,8 +246,9 @@ describe('creating a cluster', () => {
     assert.equal(condition(fake, 'Ready').status, 'True');
     assert.equal(condition(fake, 'Progressing').reason, 'Converged');
     assert.deepEqual(statusOf(fake).partitionGroups, [
-      { name: 'raft', replicas: 3, readyReplicas: 3, updatedReplicas: 3, currentRevision: 'rev-1', updateRevision: 'rev-1' },
+      { name: 'raft', replicas: 3, readyReplicas: 3, updatedReplicas: 3, currentRevision: 'rev-1', updateRevision: 'rev-1', available: true },
     ]);
+    assert.equal(condition(fake, 'Quorate').status, 'True');
     assert.equal(statusOf(fake).readyGroups, '2/2');
     fake.nowMs += 60_000;
     for (let pass = 0; pass < 3; pass++) await reconciler.reconcile(KEY);

@@ -163,9 +163,9 @@ describe('the next rollout step', () => {
 });
 
 describe('rollout status of a group', () => {
-  test('counts updated members and names the revision the others run', () => {
-    assert.deepEqual(rolloutStatus(group('raft', [ready(OLD), ready(NEW), ready(NEW)])), { updatedReplicas: 2, currentRevision: OLD, updateRevision: NEW });
-    assert.deepEqual(rolloutStatus(group('raft', [ready(NEW), ready(NEW)])), { updatedReplicas: 2, currentRevision: NEW, updateRevision: NEW });
+  test('names the revision the members not yet replaced run', () => {
+    assert.deepEqual(rolloutStatus(group('raft', [ready(OLD), ready(NEW), ready(NEW)])), { currentRevision: OLD, updateRevision: NEW });
+    assert.deepEqual(rolloutStatus(group('raft', [ready(NEW), ready(NEW)])), { currentRevision: NEW, updateRevision: NEW });
     assert.deepEqual(rolloutStatus(group('raft', [ready(OLD)], 1, null)), {});
   });
 

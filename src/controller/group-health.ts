@@ -1,0 +1,49 @@
+// Whether each Atomix server group takes writes (has its quorum), from periodic write probes
+// (group-probe.ts), like etcd-druid's `Quorate`. The operator passes over every cluster each
+// HEALTH_PROBE_INTERVAL_MS; a group is probed again once its last verdict is that old, or at
+// once when the number of its Ready members changed; the
+// status carries the verdict, and a status is written only when something in it changed, so an
+// idle cluster still costs no write.
+import type { GroupProber, WriteProbeResult } from './group-probe.js';
+import type { GroupView } from './rollout.js';
+
+export const HEALTH_PROBE_INTERVAL_MS = 30_000;
+
+interface Verdict {
+  readonly result: WriteProbeResult;
+  readonly readyMembers: number;
+  readonly atMs: number;
+}
+
+
+export class GroupHealth {
+  /** Cluster key → group name → last verdict. */
+  private readonly verdicts = new Map<string, Map<string, Verdict>>();
+
+  constructor(private readonly prober: GroupProber, private readonly now: () => Date) {}
+
+  /** Per group name, whether it takes writes. */
+  async check(key: string, groups: readonly GroupView[]): Promise<ReadonlyMap<string, WriteProbeResult>> {
+    const known = this.verdicts.get(key) ?? new Map<string, Verdict>();
+    this.verdicts.set(key, known);
+    const nowMs = this.now().getTime();
+    const fresh = await Promise.all(groups.map(async (group) => [group.name, await this.verdict(group, known.get(group.name), nowMs)] as const));
+    for (const name of known.keys()) if (!groups.some((group) => group.name === name)) known.delete(name);
+    for (const [name, verdict] of fresh) known.set(name, verdict);
+    return new Map(fresh.map(([name, verdict]) => [name, verdict.result]));
+  }
+
+  forget(key: string): void {
+    this.verdicts.delete(key);
+  }
+
+  private async verdict(group: GroupView, last: Verdict | undefined, nowMs: number): Promise<Verdict> {
+    const ready = group.members.filter((member) => member.ready && !member.terminating);
+    if (last && last.readyMembers === ready.length && nowMs - last.atMs < HEALTH_PROBE_INTERVAL_MS) return last;
+    const result: WriteProbeResult =
+      ready.length === 0
+        ? { writable: false, reason: `no member of ${group.name} is Ready` }
+        : await this.prober.probe({ group: group.name, probe: group.writeProbe, replicas: group.replicas, readyMembers: ready.length, through: ready });
+    return { result, readyMembers: ready.length, atMs: nowMs };
+  }
+}
