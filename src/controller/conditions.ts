@@ -20,9 +20,18 @@ export function mergeConditions(
   });
 }
 
-/** Whether two condition lists say the same thing, ignoring messages and times. */
-export function sameVerdict(a: readonly Condition[] | undefined, b: readonly Condition[] | undefined): boolean {
+/**
+ * Whether two condition lists say the same thing, ignoring messages and times. Groups regaining
+ * their quorum (`next` says Quorate True) is progress, written with the next verdict or after the
+ * coalescing delay, so a starting cluster still costs two status writes; losing it is news.
+ */
+export function sameVerdict(a: readonly Condition[] | undefined, next: readonly Condition[] | undefined): boolean {
+  const regained = next?.some((c) => c.type === CONDITION.quorate && c.status === 'True') ?? false;
   const verdict = (conditions: readonly Condition[] | undefined) =>
-    (conditions ?? []).map((c) => `${c.type}=${c.status}/${c.reason}`).sort().join(',');
-  return verdict(a) === verdict(b);
+    (conditions ?? [])
+      .filter((c) => !(regained && c.type === CONDITION.quorate))
+      .map((c) => `${c.type}=${c.status}/${c.reason}`)
+      .sort()
+      .join(',');
+  return verdict(a) === verdict(next);
 }

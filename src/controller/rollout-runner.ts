@@ -41,7 +41,7 @@ export interface RolloutReport {
 }
 
 /** While a roll waits, look again this often even without events (the stuck deadline, a group not yet writable). */
-export const ROLLOUT_RECHECK_MS = 5_000;
+const ROLLOUT_RECHECK_MS = 5_000;
 export const DEFAULT_STUCK_AFTER_MS = 10 * 60_000;
 
 export class RolloutRunner {

@@ -19,7 +19,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { WriteProbeSpec } from '../render/index.js';
 
 /** Set by the StatefulSet controller on each pod: the revision of the template the pod was created from. */
-export const REVISION_LABEL = 'controller-revision-hash';
+const REVISION_LABEL = 'controller-revision-hash';
 
 export interface MemberView {
   readonly name: string;
@@ -62,7 +62,7 @@ export interface GroupRolloutStatus {
   readonly updateRevision?: string;
 }
 
-export const isOutdated = (group: GroupView, member: MemberView) =>
+const isOutdated = (group: GroupView, member: MemberView) =>
   group.updateRevision !== undefined && member.revision !== group.updateRevision;
 
 /** `groups` in rollout order: the management group first. */

@@ -104,8 +104,8 @@ describe('operator-driven rollouts', { timeout: 600_000 }, async () => {
     const group = after.status?.partitionGroups?.[0];
     assert.equal(group?.currentRevision, group?.updateRevision);
     assert.equal(after.status?.managementGroup?.updatedReplicas, 1);
-    assert.equal(after.status?.conditions?.find((c) => c.type === 'Quorate')?.status, 'True');
-    assert.deepEqual([after.status?.managementGroup?.available, group?.available], [true, true]);
+    assert.equal(after.status.conditions?.find((c) => c.type === 'Quorate')?.status, 'True');
+    assert.deepEqual([after.status.managementGroup.available, group?.available], [true, true]);
     const replaced = (await eventsAbout(admin, namespace, CLUSTER)).filter((event) => event.reason === 'MemberReplaced');
     assert.equal(replaced.length, 4, 'a Normal event per replaced member');
     assert.ok(replaced.every((event) => event.type === 'Normal'));

@@ -56,7 +56,7 @@ describe('the operator, as its ServiceAccount with the shipped RBAC', { timeout:
     const revision = cluster.status.partitionGroups?.[0]?.updateRevision;
     assert.match(revision ?? '', new RegExp(`^${CLUSTER}-raft-[0-9a-z]+$`), 'the StatefulSet revision of the group');
     assert.deepEqual(cluster.status.partitionGroups, [
-      { name: 'raft', replicas: 3, readyReplicas: 3, updatedReplicas: 3, currentRevision: revision, updateRevision: revision },
+      { name: 'raft', replicas: 3, readyReplicas: 3, updatedReplicas: 3, currentRevision: revision, updateRevision: revision, available: true },
     ]);
     // The schema defaults were applied by the API server.
     assert.equal(cluster.spec.partitionGroups?.[0]?.raft?.storage.segmentSize, '64M');
