@@ -38,6 +38,13 @@ class FakeCluster {
   /** PersistentVolumeClaims by name, and whether their class refuses to expand. */
   readonly claims = new Map<string, V1PersistentVolumeClaim>();
   claimsCannotGrow = false;
+
+  /** Replaces a claim by an edited copy, as the API server stores a new version of it. */
+  editClaim(name: string, edit: (claim: V1PersistentVolumeClaim) => void): void {
+    const claim = structuredClone(this.claims.get(name) ?? {});
+    edit(claim);
+    this.claims.set(name, claim);
+  }
   /** The cluster's server pods, as the pod informer would show them. */
   pods: V1Pod[] = [];
   lagging = false;
@@ -101,7 +108,10 @@ class FakeCluster {
           if (this.claimsCannotGrow) {
             throw new KubeApiError(403, `persistentvolumeclaims "${name}" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize`, 'Forbidden');
           }
-          this.claims.set(name, { ...claim, spec: { ...claim.spec, resources: { requests: { storage: size } } } });
+          this.editClaim(name, (grown) => {
+            grown.spec ??= {};
+            grown.spec.resources = { requests: { storage: size } };
+          });
         },
         writeStatus: async (_cluster, status) => {
           this.writes.push('status');
@@ -628,12 +638,12 @@ describe('storage growth', () => {
     await reconciler.reconcile(KEY);
     assert.deepEqual(fake.takeWrites(), [], 'no claim is asked twice, nothing else is done while they grow');
     const [claim] = claimNames;
-    fake.claims.set(claim ?? '', { ...fake.claims.get(claim ?? ''), status: { capacity: { storage: '4Gi' } } });
+    fake.editClaim(claim ?? '', (grown) => { grown.status = { capacity: { storage: '4Gi' } }; });
     fake.nowMs += STATUS_COALESCE_MS;
     await reconciler.reconcile(KEY);
     assert.deepEqual(fake.takeWrites(), ['status']);
     assert.match(condition(fake, 'Progressing').message, /1\/3 volumes grown/);
-    for (const name of claimNames) fake.claims.set(name, { ...fake.claims.get(name), status: { capacity: { storage: '4Gi' } } });
+    for (const name of claimNames) fake.editClaim(name, (grown) => { grown.status = { capacity: { storage: '4Gi' } }; });
     await reconciler.reconcile(KEY);
     assert.deepEqual(fake.takeWrites(), [`delete ${RAFT} (orphan)`, 'status']);
     assert.match(condition(fake, 'Progressing').message, /recreating the StatefulSet, its pods keep running/);
@@ -645,7 +655,7 @@ describe('storage growth', () => {
 
   test('claims that already have the size are not asked again (a pass interrupted midway resumes)', async () => {
     const { fake, reconciler } = await growing('4Gi');
-    for (const name of claimNames.slice(0, 2)) fake.claims.set(name, { ...fake.claims.get(name), spec: { resources: { requests: { storage: '4Gi' } } } });
+    for (const name of claimNames.slice(0, 2)) fake.editClaim(name, (grown) => { grown.spec = { resources: { requests: { storage: '4Gi' } } }; });
     await reconciler.reconcile(KEY);
     assert.deepEqual(fake.takeWrites(), [`resize PersistentVolumeClaim/${claimNames[2] ?? ''} 4Gi`, `delete ${RAFT} (orphan)`, 'status']);
   });
