@@ -177,7 +177,7 @@ describe('the operator, as its ServiceAccount with the shipped RBAC', { timeout:
     });
     after(() => admin.request({ method: 'DELETE', path: objectPath(resources.storageClasses, undefined, storageClass) }));
     const name = 'fixed-size';
-    await createCluster(admin, namespace, mergePatch(example, { metadata: { name }, spec: { managementGroup: { storage: { className: storageClass } }, partitionGroups: [] } }) as object);
+    await createCluster(admin, namespace, mergePatch(example, { metadata: { name }, spec: { version: '3.1.12', managementGroup: { storage: { className: storageClass } }, partitionGroups: [] } }) as object);
     const state = async () => (await getCluster(admin, namespace, name)).status?.conditions;
     await waitFor(async () => (await state())?.find((c) => c.type === 'Ready')?.status === 'True', { what: `${name} to be Ready`, timeoutMs: 60_000 });
     await mergePatchCluster(admin, namespace, name, { spec: { managementGroup: { storage: { size: '3G' } } } });
