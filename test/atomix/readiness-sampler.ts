@@ -51,6 +51,7 @@ export class ReadinessSampler {
   private readonly open = new Map<string, Outage>();
   private readonly outages: Outage[] = [];
   private samples = 0;
+  private downInLastSample: readonly string[] = [];
   private longestGapMs = 0;
   private running = true;
   private readonly loop: Promise<void>;
@@ -80,6 +81,11 @@ export class ReadinessSampler {
     };
   }
 
+  /** Members down in the latest sample, and which members were replaced so far: for acting mid-roll. */
+  get now(): { down: readonly string[]; replaced: readonly string[] } {
+    return { down: this.downInLastSample, replaced: [...this.replacedAtMs.keys()] };
+  }
+
   private groupOf(pod: string): string {
     return [...this.members].find(([, pods]) => pods.includes(pod))?.[0] ?? '';
   }
@@ -103,13 +109,16 @@ export class ReadinessSampler {
     this.samples++;
     const byName = new Map(pods.map((pod) => [pod.metadata?.name ?? '', pod]));
     const groupsDown: string[] = [];
+    const allDown: string[] = [];
     for (const [group, members] of this.members) {
       const down = members.filter((member) => !serving(byName.get(member)));
+      allDown.push(...down);
       this.maxDown.set(group, Math.max(this.maxDown.get(group) ?? 0, down.length));
       if (down.length > 0) groupsDown.push(group);
       for (const member of members) this.track(member, byName.get(member), down.includes(member), atMs);
     }
     if (groupsDown.length > 1) this.together.add(groupsDown.join(','));
+    this.downInLastSample = allDown;
   }
 
   private track(member: string, pod: V1Pod | undefined, down: boolean, atMs: number): void {

@@ -1,12 +1,13 @@
 // A rollout observed end to end: a spec change applied while the client node writes and the
 // sampler watches readiness; done when every StatefulSet of the cluster runs its update revision
 // on Ready pods. Then the writes stop and the counter is read back (linearizable).
+import assert from 'node:assert/strict';
 import type { V1StatefulSet } from '@kubernetes/client-node';
 import { collectionPath, resources } from '../../src/kube/resources.js';
 import { waitUntil } from '../../src/local/readiness.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
 import { readCounter, type ClientWriter, type WriterReport } from './client-writer.js';
-import { membersByGroup, ReadinessSampler, serving, type RolloutObservation } from './readiness-sampler.js';
+import { MANAGEMENT_GROUP, membersByGroup, ReadinessSampler, serving, type RolloutObservation } from './readiness-sampler.js';
 import { READY_TIMEOUT_MS, type RealCluster } from './real-cluster.js';
 
 export interface Rollout {
@@ -15,12 +16,20 @@ export interface Rollout {
   observation: RolloutObservation;
 }
 
+export interface RolloutOptions {
+  timeoutMs?: number;
+  sampleIntervalMs?: number;
+  /** Runs once the patch is applied, before waiting for the end: to act mid-roll (kill the operator). */
+  whileRolling?: (sampler: ReadinessSampler) => Promise<void>;
+}
+
 /** Applies a merge patch to the cluster and follows the rollout it causes until it is complete. */
-export async function rollout(cluster: RealCluster, spec: AtomixCluster, patch: object, options: { timeoutMs?: number; sampleIntervalMs?: number } = {}): Promise<Rollout> {
+export async function rollout(cluster: RealCluster, spec: AtomixCluster, patch: object, options: RolloutOptions = {}): Promise<Rollout> {
   const sampler = new ReadinessSampler(cluster, membersByGroup(spec), options.sampleIntervalMs);
   const startedAt = performance.now();
   try {
     await cluster.mergePatch(spec.metadata.name, patch);
+    await options.whileRolling?.(sampler);
     await waitUntilRolled(cluster, spec.metadata.name, options.timeoutMs);
     return { durationMs: performance.now() - startedAt, observation: await sampler.stop() };
   } finally {
@@ -83,4 +92,44 @@ export async function restartMember(cluster: RealCluster, pod: string): Promise<
     ),
   );
   return performance.now() - startedAt;
+}
+
+/**
+ * What a quorum-safe roll looks like from outside: every listed member replaced; in each group
+ * exactly one member down at a time (at least one sample saw it, so the sampler did watch); never
+ * members of two groups down in one sample; the management group first, its member back before
+ * any data member went down.
+ */
+export function assertRolledOneAtATime(observation: RolloutObservation, members: Map<string, string[]>): void {
+  const context = JSON.stringify(observation.outages);
+  for (const [group, pods] of members) {
+    assert.equal(observation.maxDown.get(group), 1, `${group}: one member down at a time: ${context}`);
+    for (const pod of pods) assert.ok(observation.replacedAtMs.has(pod), `${pod} was replaced`);
+  }
+  assert.deepEqual(observation.groupsDownTogether, [], `never two groups down at once: ${context}`);
+  assert.deepEqual(observation.rollOrder, [...members.keys()], 'the management group first, then the groups in spec order');
+  const management = new Set(members.get(MANAGEMENT_GROUP));
+  const managementBack = Math.max(...observation.outages.filter((o) => management.has(o.pod)).map((o) => o.toMs ?? Infinity));
+  const dataFirstDown = Math.min(...observation.outages.filter((o) => !management.has(o.pod)).map((o) => o.fromMs));
+  assert.ok(managementBack <= dataFirstDown, `the management group rolled alone (back at ${managementBack} ms, first data member down at ${dataFirstDown} ms)`);
+}
+
+/** No acknowledged increment lost, none invented: only failed increments may have been applied unacknowledged. */
+export function assertCounterHolds(outcome: WriteOutcome): void {
+  const { writes, counter } = outcome;
+  assert.equal(writes.outOfOrder, 0, 'each acknowledged value is above the one before');
+  assert.equal(outcome.counterViaServer, counter, 'both linearizable reads agree');
+  assert.ok(counter >= writes.acknowledged, `no acknowledged increment lost: counter ${counter} >= acknowledged ${writes.acknowledged}`);
+  assert.ok(counter - writes.acknowledged <= writes.failed.length, `counter ${counter}, acknowledged ${writes.acknowledged}, failed ${writes.failed.length}`);
+}
+
+/** One line for t.diagnostic: what the writer saw. */
+export function describeWrites(outcome: WriteOutcome): string {
+  const { writes } = outcome;
+  return `acknowledged ${writes.acknowledged}, failed ${writes.failed.length} ${JSON.stringify(writes.failed.slice(0, 5))}, longest write ${writes.longestWriteMs.toFixed(0)} ms, counter ${outcome.counter}`;
+}
+
+/** One line for t.diagnostic: what the sampler saw. */
+export function describeRollout({ durationMs, observation }: Rollout): string {
+  return `rolled in ${(durationMs / 1000).toFixed(1)} s; ${observation.samples} samples, longest gap ${observation.longestGapMs.toFixed(0)} ms; order ${observation.rollOrder.join(' -> ')}; groups down together: ${JSON.stringify(observation.groupsDownTogether)}`;
 }
