@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import type { V1Pod } from '@kubernetes/client-node';
 import { customResourceDefinition } from '../../src/api/crd.js';
-import { Operator } from '../../src/controller/operator.js';
+import { Operator, type OperatorOptions } from '../../src/controller/operator.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { collectionPath, objectPath, resources } from '../../src/kube/resources.js';
 import { startControlPlane, type ControlPlane } from '../../src/local/control-plane.js';
@@ -172,6 +172,10 @@ export interface RealClusterOptions {
   log?: (line: string) => void;
   /** Labels of the fixture's namespace, e.g. Pod Security's enforce level. */
   namespaceLabels?: Record<string, string>;
+  /** 'none': the test runs the operator itself (as a process it can kill: operator-process.ts). */
+  operator?: 'in-process' | 'none';
+  /** For the in-process operator: a shorter RolloutStuck deadline. */
+  rollout?: OperatorOptions['rollout'];
 }
 
 export async function startRealCluster(options: RealClusterOptions = {}): Promise<{ cluster: RealCluster; stop(): Promise<void> }> {
@@ -187,14 +191,16 @@ export async function startRealCluster(options: RealClusterOptions = {}): Promis
     const namespace = `atomix-${randomBytes(3).toString('hex')}`;
     await admin.request({ method: 'POST', path: collectionPath(resources.namespaces), body: { metadata: { name: namespace, labels: options.namespaceLabels ?? {} } } });
     await installShippedRbac(admin, namespace);
+    const cluster = new RealCluster(controlPlane, admin, namespace);
+    if (options.operator === 'none') return { cluster, stop };
     const client = new KubeClient(await controlPlane.serviceAccountKubeConfig(namespace, OPERATOR_ACCOUNT));
-    const operator = new Operator({ client, log: pino({ level: process.env['OPERATOR_LOG_LEVEL'] ?? 'warn' }), namespaces: [namespace], instance: 'atomix-tests' });
+    const operator = new Operator({ client, log: pino({ level: process.env['OPERATOR_LOG_LEVEL'] ?? 'warn' }), namespaces: [namespace], instance: 'atomix-tests', ...(options.rollout ? { rollout: options.rollout } : {}) });
     await operator.start();
     cleanups.push(async () => {
       await operator.stop();
       client.close();
     });
-    return { cluster: new RealCluster(controlPlane, admin, namespace), stop };
+    return { cluster, stop };
   } catch (error) {
     await stop();
     throw error;
