@@ -63,6 +63,12 @@ describe(`${CLUSTERS} idle clusters with every optional field set`, { timeout: 1
         intervalMs: 2_000,
       });
     }
+    // Group health is probed after a group's members turn Ready: converged means Quorate too.
+    await waitFor(async () => (await clusterList()).every((cluster) => cluster.status?.conditions?.find((c) => c.type === 'Quorate')?.status === 'True'), {
+      what: 'every cluster to be Quorate',
+      timeoutMs: 120_000,
+      intervalMs: 2_000,
+    });
     const sts = await admin.request<{ spec: { template: { spec: { containers: { resources: unknown }[] } } } }>({
       method: 'GET',
       path: objectPath(resources.statefulSets, namespace, 'idle-000-management'),
