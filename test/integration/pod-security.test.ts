@@ -84,7 +84,7 @@ describe('a namespace enforcing Pod Security "restricted"', { timeout: 600_000 }
   });
 
   test('refuses the benchmark\'s pods (atomix-bench runs as root) and names its StatefulSet', async () => {
-    await createCluster(admin, namespace, cluster('bench', { version: '3.1.12', benchmark: {} }));
+    await createCluster(admin, namespace, cluster('bench', { version: '3.1.12', benchmark: { image: 'atomix/atomix-bench:latest' } }));
     const stuck = await degraded('bench');
     assert.match(degradedCondition(stuck)?.message ?? '', /StatefulSet bench-bench-(worker|coordinator) cannot create its pods: violates PodSecurity/);
     assert.doesNotMatch(degradedCondition(stuck)?.message ?? '', /bench-management|bench-raft/);
