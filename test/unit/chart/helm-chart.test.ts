@@ -34,13 +34,13 @@ const VALUE_SETS: Record<string, object> = {
   },
 };
 
-const only = (objects: RenderedObject[], kind: string): RenderedObject[] => objects.filter((object) => object.kind === kind);
+const objectsOfKind = (objects: RenderedObject[], kind: string): RenderedObject[] => objects.filter((object) => object.kind === kind);
 const one = (objects: RenderedObject[], kind: string): RenderedObject => {
-  const found = only(objects, kind);
+  const found = objectsOfKind(objects, kind);
   assert.equal(found.length, 1, `one ${kind}, got ${kinds(found).join(', ') || 'none'}`);
   return found[0] as RenderedObject;
 };
-const bindings = (objects: RenderedObject[], kind: 'RoleBinding' | 'ClusterRoleBinding') => only(objects, kind) as unknown[] as V1RoleBinding[];
+const bindings = (objects: RenderedObject[], kind: 'RoleBinding' | 'ClusterRoleBinding') => objectsOfKind(objects, kind) as unknown[] as V1RoleBinding[];
 const deploymentOf = (objects: RenderedObject[]) => one(objects, 'Deployment') as unknown as V1Deployment;
 const kinds = (objects: RenderedObject[]) => objects.map((object) => `${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`).sort();
 const podSpec = (deployment: V1Deployment) => {
@@ -91,15 +91,15 @@ describe('helm template agrees with deploy/', () => {
     const objects = await helmTemplate(RELEASE, NAMESPACE, VALUE_SETS['cluster-wide, all namespaces'] ?? {});
     assert.deepEqual(one(objects, 'ClusterRole')['rules'], operatorRules, STALE);
     assert.deepEqual(bindings(objects, 'ClusterRoleBinding').map((binding) => binding.roleRef), [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'atomix-operator' }]);
-    assert.deepEqual(only(objects, 'Role'), []);
-    assert.deepEqual(only(objects, 'RoleBinding'), []);
+    assert.deepEqual(objectsOfKind(objects, 'Role'), []);
+    assert.deepEqual(objectsOfKind(objects, 'RoleBinding'), []);
     assert.deepEqual(watchNamespaceEnv(deploymentOf(objects)), [{ name: 'WATCH_NAMESPACE', value: '' }]);
   });
 
   test('cluster-wide over listed namespaces: the ClusterRole bound in each of them only, WATCH_NAMESPACE lists them', async () => {
     const objects = await helmTemplate(RELEASE, NAMESPACE, VALUE_SETS['cluster-wide, listed namespaces'] ?? {});
     assert.deepEqual(one(objects, 'ClusterRole')['rules'], operatorRules, STALE);
-    assert.deepEqual(only(objects, 'ClusterRoleBinding'), []);
+    assert.deepEqual(objectsOfKind(objects, 'ClusterRoleBinding'), []);
     const roleBindings = bindings(objects, 'RoleBinding');
     assert.deepEqual(roleBindings.map((binding) => binding.metadata?.namespace), ['team-a', 'team-b']);
     for (const binding of roleBindings) {
@@ -111,7 +111,7 @@ describe('helm template agrees with deploy/', () => {
 
   test('leader election on: deploy/leader_election.yaml\'s Lease rules in the release namespace, run --leader-elect there, rolling updates', async () => {
     const objects = await helmTemplate(RELEASE, NAMESPACE, VALUE_SETS['leader election on, 2 replicas'] ?? {});
-    const leaseRole = only(objects, 'Role').find((role) => role.metadata.name === 'atomix-operator-leader-election');
+    const leaseRole = objectsOfKind(objects, 'Role').find((role) => role.metadata.name === 'atomix-operator-leader-election');
     assert.ok(leaseRole, kinds(objects).join(', '));
     assert.equal(leaseRole.metadata.namespace, NAMESPACE);
     assert.deepEqual(leaseRole['rules'], leaseRules, STALE);
@@ -125,7 +125,7 @@ describe('helm template agrees with deploy/', () => {
   test('leader election off (the default): no Lease rule anywhere', async () => {
     for (const values of [{}, VALUE_SETS['cluster-wide, all namespaces'] ?? {}]) {
       const objects = await helmTemplate(RELEASE, NAMESPACE, values);
-      const rules = [...only(objects, 'Role'), ...only(objects, 'ClusterRole')].flatMap((role) => role['rules'] as V1PolicyRule[]);
+      const rules = [...objectsOfKind(objects, 'Role'), ...objectsOfKind(objects, 'ClusterRole')].flatMap((role) => role['rules'] as V1PolicyRule[]);
       assert.ok(rules.length > 0);
       assert.ok(!rules.some((rule) => rule.resources?.includes('leases')));
       assert.ok(!operatorContainer(deploymentOf(objects)).args?.includes('--leader-elect'));
@@ -136,7 +136,7 @@ describe('helm template agrees with deploy/', () => {
 describe('helm template with values', () => {
   test('the metrics Service targets the pod\'s metrics port; a ServiceMonitor scrapes it only when asked for', async () => {
     const plain = await helmTemplate(RELEASE, NAMESPACE);
-    assert.deepEqual(only(plain, 'ServiceMonitor'), []);
+    assert.deepEqual(objectsOfKind(plain, 'ServiceMonitor'), []);
     const objects = await helmTemplate(RELEASE, NAMESPACE, VALUE_SETS['ServiceMonitor on'] ?? {});
     const service = one(objects, 'Service');
     const metricsPort = operatorContainer(deployFile).ports?.find((port) => port.name === 'metrics')?.containerPort;
@@ -150,7 +150,7 @@ describe('helm template with values', () => {
     assert.deepEqual({ ...service.metadata.labels, ...spec.selector.matchLabels }, service.metadata.labels, 'the ServiceMonitor selects the Service');
     assert.deepEqual(spec.endpoints, [{ port: 'metrics', path: '/metrics', interval: '15s' }]);
     const withoutService = await helmTemplate(RELEASE, NAMESPACE, { metrics: { service: { enabled: false } } });
-    assert.deepEqual(only(withoutService, 'Service'), []);
+    assert.deepEqual(objectsOfKind(withoutService, 'Service'), []);
   });
 
   test('image, pull secrets, resources, node selector and pod annotations go into deploy/\'s pod spec, the rest of it unchanged', async () => {
