@@ -100,7 +100,7 @@ describe('a namespace with a pod quota, or without the ServiceAccount a group na
     await admin.request({ method: 'POST', path: collectionPath(quotaType, namespace), body: quota });
     // The quota controller must have counted usage before it admits anything.
     await waitFor(async () => (await admin.request<{ status?: { used?: Record<string, string> } }>({ method: 'GET', path: objectPath(quotaType, namespace, 'pods') })).status?.used, { what: 'the quota counted' });
-    await createCluster(admin, namespace, cluster('big', { managementGroup: { size: 3 }, partitionGroups: [] }));
+    await createCluster(admin, namespace, cluster('big', { version: '3.1.12', managementGroup: { size: 3 }, partitionGroups: [] }));
     const stuck = await degraded('big');
     assert.match(degradedCondition(stuck)?.message ?? '', /^StatefulSet big-management cannot create its pods: exceeded quota: pods, requested: pods=1, used: pods=1, limited: pods=1$/);
     await assertNoWritesWhileDegraded(namespace);
@@ -109,7 +109,7 @@ describe('a namespace with a pod quota, or without the ServiceAccount a group na
   });
 
   test('a serviceAccountName that names no ServiceAccount is Degraded with the API server\'s message, and Ready once it exists', async () => {
-    await createCluster(admin, namespace, cluster('account', { managementGroup: { serviceAccountName: 'atomix-nodes' }, partitionGroups: [] }));
+    await createCluster(admin, namespace, cluster('account', { version: '3.1.12', managementGroup: { serviceAccountName: 'atomix-nodes' }, partitionGroups: [] }));
     const stuck = await degraded('account');
     assert.equal(degradedCondition(stuck)?.message, `StatefulSet account-management cannot create its pods: error looking up service account ${namespace}/atomix-nodes: serviceaccount "atomix-nodes" not found`);
     await admin.request({ method: 'POST', path: collectionPath({ ...quotaType, kind: 'ServiceAccount', plural: 'serviceaccounts' }, namespace), body: { metadata: { name: 'atomix-nodes' } } });
