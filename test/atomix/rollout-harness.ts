@@ -3,7 +3,7 @@
 // on Ready pods. Then the writes stop and the counter is read back (linearizable).
 import assert from 'node:assert/strict';
 import type { V1StatefulSet } from '@kubernetes/client-node';
-import { collectionPath, resources } from '../../src/kube/resources.js';
+import { collectionPath, objectPath, resources } from '../../src/kube/resources.js';
 import { waitUntil } from '../../src/local/readiness.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
 import { readCounter, type ClientWriter, type WriterReport } from './client-writer.js';
@@ -132,4 +132,19 @@ export function describeWrites(outcome: WriteOutcome): string {
 /** One line for t.diagnostic: what the sampler saw. */
 export function describeRollout({ durationMs, observation }: Rollout): string {
   return `rolled in ${(durationMs / 1000).toFixed(1)} s; ${observation.samples} samples, longest gap ${observation.longestGapMs.toFixed(0)} ms; order ${observation.rollOrder.join(' -> ')}; groups down together: ${JSON.stringify(observation.groupsDownTogether)}`;
+}
+
+/**
+ * Reads a pod's log every 200 ms until the pod is gone or replaced, and returns the last read: the
+ * end of what its container wrote. (A followed log is cut off when the pod goes.)
+ */
+export async function lastLogOf(cluster: RealCluster, pod: string): Promise<string> {
+  const uid = (await cluster.pod(pod)).metadata?.uid;
+  let last = '';
+  for (;;) {
+    const current = await cluster.pod(pod).catch(() => undefined);
+    if (current?.metadata?.uid !== uid) return last;
+    last = await cluster.admin.request<string>({ method: 'GET', path: `${objectPath(resources.pods, cluster.namespace, pod)}/log`, query: { tailLines: '40' } }).catch(() => last);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

@@ -1,6 +1,6 @@
 // Rollouts of the README example through the operator on real pods while a client node writes
 // a counter: an `env` change rolls one member of the cluster at a time, the management group
-// first and alone; a version whose image never starts stops the roll at its first pod (Degraded
+// first and alone, and each replaced JVM gets SIGTERM and stops Atomix cleanly; a version whose image never starts stops the roll at its first pod (Degraded
 // RolloutStuck), and putting the version back recovers that pod with no acknowledged write lost.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import type { AtomixCluster } from '../../src/api/schema.js';
 import { exampleCluster, mergePatch, readManifest } from '../support/manifests.js';
 import { startClientWriter, type ClientWriter } from '../atomix/client-writer.js';
 import { MANAGEMENT_GROUP, membersByGroup, ReadinessSampler } from '../atomix/readiness-sampler.js';
-import { assertCounterHolds, assertRolledOneAtATime, describeRollout, describeWrites, finishWrites, rollout, waitUntilRolled } from '../atomix/rollout-harness.js';
+import { assertCounterHolds, assertRolledOneAtATime, describeRollout, describeWrites, finishWrites, lastLogOf, rollout, waitUntilRolled } from '../atomix/rollout-harness.js';
 import { SUITE_TIMEOUT_MS, useRealCluster } from '../atomix/real-cluster.js';
 
 const VERSION = '3.1.10';
@@ -42,6 +42,8 @@ describe('env and version rollouts of the README example while a client node wri
     assert.ok(writer, 'the client node writes');
     const env = [{ name: 'ROLLOUT_PROOF', value: 'env-1' }];
     const groups = (readManifest('deploy/crds/atomixcluster_cr.yaml')['spec'] as { partitionGroups: object[] }).partitionGroups;
+    // The end of the first replaced member's log, read until its pod is gone, shows Atomix's own stop.
+    const lastLog = lastLogOf(cluster, managementPod);
     const rolled = await rollout(cluster, spec, { spec: { managementGroup: { env }, partitionGroups: groups.map((group) => ({ ...group, env })) } });
     t.diagnostic(describeRollout(rolled));
     assertRolledOneAtATime(rolled.observation, members);
@@ -49,6 +51,7 @@ describe('env and version rollouts of the README example while a client node wri
       for (const pod of pods) assert.deepEqual((await cluster.pod(pod)).spec?.containers[0]?.env?.find((e) => e.name === 'ROLLOUT_PROOF'), env[0], `${pod} has the new env`);
     }
     await writer.waitForMore(20);
+    assert.match(await lastLog, /io\.atomix\.cluster\.AtomixCluster - Stopped/, 'the replaced JVM got SIGTERM and stopped Atomix');
   });
 
   test(`spec.version ${UNPUBLISHED_VERSION} (an image that never starts): the roll stops at its first pod, Degraded RolloutStuck`, async (t) => {
