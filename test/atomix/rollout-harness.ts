@@ -6,7 +6,7 @@ import type { V1StatefulSet } from '@kubernetes/client-node';
 import { collectionPath, objectPath, resources } from '../../src/kube/resources.js';
 import { waitUntil } from '../../src/local/readiness.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
-import { readCounter, type ClientWriter, type WriterReport } from './client-writer.js';
+import { readCounter, startClientWriter, type ClientWriter, type WriterReport } from './client-writer.js';
 import { MANAGEMENT_GROUP, membersByGroup, ReadinessSampler, serving, type RolloutObservation } from './readiness-sampler.js';
 import { READY_TIMEOUT_MS, type RealCluster } from './real-cluster.js';
 
@@ -60,6 +60,18 @@ export async function waitUntilRolled(cluster: RealCluster, name: string, timeou
       { what: `every pod of ${name} to run its StatefulSet's update revision and be Ready`, timeoutMs, intervalMs: 1000 },
     ),
   );
+}
+
+/**
+ * Creates the cluster, waits until it is Ready, and starts a client node (on the cluster's
+ * version) writing through its discovery Service; returns once it has 20 acknowledged increments.
+ */
+export async function createWhileWriting(cluster: RealCluster, spec: AtomixCluster): Promise<ClientWriter> {
+  await cluster.apply(spec);
+  await cluster.waitUntilReady(spec.metadata.name);
+  const writer = await startClientWriter(cluster, spec.metadata.name, spec.spec.version);
+  await cluster.explainFailure(() => writer.waitForMore(20));
+  return writer;
 }
 
 export interface WriteOutcome {

@@ -8,9 +8,9 @@ import { names } from '../../src/api/names.js';
 import { sleep, waitUntil } from '../../src/local/readiness.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
 import { exampleCluster, mergePatch, readManifest } from '../support/manifests.js';
-import { startClientWriter, type ClientWriter } from '../atomix/client-writer.js';
+import type { ClientWriter } from '../atomix/client-writer.js';
 import { MANAGEMENT_GROUP, membersByGroup, ReadinessSampler } from '../atomix/readiness-sampler.js';
-import { assertCounterHolds, assertRolledOneAtATime, describeRollout, describeWrites, finishWrites, lastLogOf, rollout, waitUntilRolled } from '../atomix/rollout-harness.js';
+import { assertCounterHolds, assertRolledOneAtATime, createWhileWriting, describeRollout, describeWrites, finishWrites, lastLogOf, rollout, waitUntilRolled } from '../atomix/rollout-harness.js';
 import { SUITE_TIMEOUT_MS, useRealCluster } from '../atomix/real-cluster.js';
 
 const VERSION = '3.1.10';
@@ -30,11 +30,7 @@ describe('env and version rollouts of the README example while a client node wri
   let writer: ClientWriter | undefined;
 
   test(`on ${VERSION}, a client node writes through the discovery Service`, async () => {
-    const cluster = real();
-    await cluster.apply(spec);
-    await cluster.waitUntilReady(name);
-    writer = await startClientWriter(cluster, name, VERSION);
-    await cluster.explainFailure(() => (writer as ClientWriter).waitForMore(20));
+    writer = await createWhileWriting(real(), spec);
   });
 
   test('an env change of every group rolls one member of the cluster at a time, the management group first and alone', async (t) => {

@@ -8,10 +8,10 @@ import { names } from '../../src/api/names.js';
 import { waitUntil } from '../../src/local/readiness.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
 import { exampleCluster, mergePatch } from '../support/manifests.js';
-import { startClientWriter, type ClientWriter } from '../atomix/client-writer.js';
+import type { ClientWriter } from '../atomix/client-writer.js';
 import { OperatorProcess } from '../atomix/operator-process.js';
 import { membersByGroup } from '../atomix/readiness-sampler.js';
-import { assertCounterHolds, assertRolledOneAtATime, describeRollout, describeWrites, finishWrites, rollout } from '../atomix/rollout-harness.js';
+import { assertCounterHolds, assertRolledOneAtATime, createWhileWriting, describeRollout, describeWrites, finishWrites, rollout } from '../atomix/rollout-harness.js';
 import { READY_TIMEOUT_MS, SUITE_TIMEOUT_MS, useRealCluster } from '../atomix/real-cluster.js';
 
 const FROM = '3.1.10';
@@ -32,11 +32,7 @@ describe(`the operator SIGKILLed mid-roll (${FROM} -> ${TO}) and restarted`, { t
   after(() => operator?.stop());
 
   test(`on ${FROM}, a client node writes`, async () => {
-    const cluster = real();
-    await cluster.apply(spec);
-    await cluster.waitUntilReady(name);
-    writer = await startClientWriter(cluster, name, FROM);
-    await cluster.explainFailure(() => (writer as ClientWriter).waitForMore(20));
+    writer = await createWhileWriting(real(), spec);
   });
 
   test('killed while a replaced Raft member is down, the restarted operator finishes the roll one member at a time', async (t) => {

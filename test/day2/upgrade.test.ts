@@ -12,8 +12,8 @@ import assert from 'node:assert/strict';
 import { names } from '../../src/api/names.js';
 import { exampleCluster, mergePatch } from '../support/manifests.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
-import { startClientWriter, type ClientWriter } from '../atomix/client-writer.js';
-import { assertCounterHolds, assertRolledOneAtATime, describeRollout, describeWrites, finishWrites, rollout, type Rollout } from '../atomix/rollout-harness.js';
+import type { ClientWriter } from '../atomix/client-writer.js';
+import { assertCounterHolds, assertRolledOneAtATime, createWhileWriting, describeRollout, describeWrites, finishWrites, rollout, type Rollout } from '../atomix/rollout-harness.js';
 import { membersByGroup } from '../atomix/readiness-sampler.js';
 import { SUITE_TIMEOUT_MS, useRealCluster } from '../atomix/real-cluster.js';
 
@@ -29,11 +29,7 @@ describe(`a ${FROM} -> ${TO} upgrade of the README example while a client node w
   let upgrade: Rollout | undefined;
 
   test(`on ${FROM}, a client node joins through the discovery Service and its increments are acknowledged`, async () => {
-    const cluster = real();
-    await cluster.apply(spec);
-    await cluster.waitUntilReady(name);
-    writer = await startClientWriter(cluster, name, FROM);
-    await cluster.explainFailure(() => (writer as ClientWriter).waitForMore(20));
+    writer = await createWhileWriting(real(), spec);
   });
 
   test(`spec.version ${TO}: one member of the cluster at a time, the management group first and alone`, async (t) => {

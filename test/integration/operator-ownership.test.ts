@@ -11,18 +11,7 @@ import type { AtomixCluster } from '../../src/api/schema.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import { createTestNamespace, waitFor } from '../support/cluster.js';
 import { mergePatch, readManifest } from '../support/manifests.js';
-import {
-  adminClient,
-  clusterPath,
-  createCluster,
-  degradedCondition,
-  eventsAbout,
-  getCluster,
-  installShippedRbac,
-  isReadyNow,
-  readyCondition,
-  startOperator,
-} from '../support/operator.js';
+import { adminClient, clusterPath, createCluster, degradedCondition, eventsAbout, getCluster, installShippedRbac, isReadyNow, readyCondition, startOperator } from '../support/operator.js';
 
 const example = readManifest('deploy/crds/atomixcluster_cr.yaml');
 const withBenchmark = mergePatch(example, readManifest('deploy/crds/atomixcluster_cr_bench.yaml'));

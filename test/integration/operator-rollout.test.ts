@@ -11,17 +11,7 @@ import { resources } from '../../src/kube/resources.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
 import { createTestNamespace, waitFor } from '../support/cluster.js';
 import { readManifest } from '../support/manifests.js';
-import {
-  adminClient,
-  createCluster,
-  degradedCondition,
-  eventsAbout,
-  getCluster,
-  installShippedRbac,
-  isReadyNow,
-  mergePatchCluster,
-  startOperator,
-} from '../support/operator.js';
+import { adminClient, createCluster, degradedCondition, eventsAbout, getCluster, installShippedRbac, isReadyNow, mergePatchCluster, startOperator } from '../support/operator.js';
 
 const CLUSTER = 'example-atomixcluster';
 const MEMBERS = 4;

@@ -8,18 +8,7 @@ import type { AtomixCluster } from '../../src/api/schema.js';
 import { collectionPath, objectPath, resources } from '../../src/kube/resources.js';
 import { auditedWrites, createTestNamespace, waitFor } from '../support/cluster.js';
 import { mergePatch, readManifest } from '../support/manifests.js';
-import {
-  adminClient,
-  createCluster,
-  degradedCondition,
-  eventsAbout,
-  getCluster,
-  installShippedRbac,
-  isReadyNow,
-  mergePatchCluster,
-  operatorUser,
-  startOperator,
-} from '../support/operator.js';
+import { adminClient, createCluster, degradedCondition, eventsAbout, getCluster, installShippedRbac, isReadyNow, mergePatchCluster, operatorUser, startOperator } from '../support/operator.js';
 import type { KubeClient } from '../../src/kube/client.js';
 
 const example = readManifest('deploy/crds/atomixcluster_cr.yaml');
