@@ -19,7 +19,7 @@ step "install the control plane (cached after the first build)"
 bash scripts/install-control-plane.sh >/dev/null
 
 step "install the Atomix images the tests boot (cached after the first build)"
-for image in 3.1.0 3.1.10 3.1.12 bench; do bash scripts/install-atomix.sh "$image" >/dev/null; done
+for image in 3.1.0 3.1.5 3.1.10 3.1.12 bench; do bash scripts/install-atomix.sh "$image" >/dev/null; done
 
 step "build the operator's image for the local node (npm run build; cached per source)"
 bash scripts/install-operator-image.sh >/dev/null

@@ -1,6 +1,7 @@
-// `npm run test:images`: resolves atomix/atomix:3.1.0 … 3.1.12 and atomix/atomix-bench:latest,
+// `npm run test:images`: resolves atomix/atomix:<every 3.1 release> and atomix/atomix-bench:latest,
 // boots each image that builds with its own entrypoint (one node; the bench node joins a 3.1.0
 // node), and prints a table. Exits 1 when an image that builds does not boot.
+import { ATOMIX_VERSIONS } from '../../src/api/versions.js';
 import { LocalImageStore } from '../../src/local/images/local-image-store.js';
 import { printTable } from '../support/table.js';
 import { checkAtomixImage, checkBenchImage, type ImageCheck } from './image-boot.js';
@@ -30,8 +31,8 @@ async function row(image: string, check: () => Promise<ImageCheck>, store: Local
 async function main(): Promise<void> {
   const store = new LocalImageStore({ log: (line) => console.error(line) });
   const rows: Row[] = [];
-  for (let patch = 0; patch <= 12; patch++) {
-    const image = `atomix/atomix:3.1.${patch}`;
+  for (const version of ATOMIX_VERSIONS) {
+    const image = `atomix/atomix:${version}`;
     const result = await row(image, () => checkAtomixImage(store, image), store);
     rows.push(result);
     console.error(`${image}: ${result.outcome}`);
