@@ -85,11 +85,14 @@ export class RolloutRunner {
     }
   }
 
-  /** The gate, then the deletion: every peer is Ready (nextStep saw to it) and the group takes writes. */
+  /**
+   * The gate, then the deletion. A Ready member goes only when the group takes writes through its
+   * peers (all Ready: nextStep saw to it); one that is not Ready gives nothing to the quorum, so
+   * it goes without a probe that its own absence might fail.
+   */
   private async replace(pass: Pass, group: GroupView, member: MemberView, peers: readonly MemberView[]): Promise<{ progress: string }> {
-    if (peers.length > 0) {
-      const readyMembers = peers.length + (member.ready ? 1 : 0);
-      const verdict = await this.deps.prober.probe({ group: group.name, probe: group.writeProbe, replicas: group.replicas, readyMembers, through: peers });
+    if (member.ready && peers.length > 0) {
+      const verdict = await this.deps.prober.probe({ group: group.name, probe: group.writeProbe, replicas: group.replicas, readyMembers: peers.length + 1, through: peers });
       if (!verdict.writable) return { progress: `${progress(group)}, waiting for ${group.name} to take writes before replacing ${member.name}: ${verdict.reason}` };
     }
     await pass.write(() => this.deps.deletePod(member.pod));

@@ -65,29 +65,37 @@ export interface GroupRolloutStatus {
 const isOutdated = (group: GroupView, member: MemberView) =>
   group.updateRevision !== undefined && member.revision !== group.updateRevision;
 
-/** `groups` in rollout order: the management group first. */
+/**
+ * `groups` in rollout order: the management group first. Outdated members that are not Ready go
+ * first, from any group: they do not count for quorum, so replacing one takes nothing from any
+ * group, and waiting for them to turn Ready on their old revision could wait forever.
+ */
 export function nextStep(groups: readonly GroupView[], nowMs: number, stuckAfterMs: number): RolloutStep {
-  const rolling = groups
-    .map((group) => ({ group, member: group.members.filter((m) => isOutdated(group, m)).sort(replacementOrder)[0] }))
-    .find((candidate): candidate is { group: GroupView; member: MemberView } => candidate.member !== undefined);
+  const rolling = nextToReplace(groups);
   if (!rolling) return { kind: 'idle' };
   const { group: target, member } = rolling;
   for (const group of groups) {
-    const rejoining = group.members.find((member) => !isOutdated(group, member) && !member.terminating && !member.ready);
+    const rejoining = group.members.find((m) => !isOutdated(group, m) && !m.terminating && !m.ready);
     if (rejoining && nowMs - rejoining.unreadySinceMs > stuckAfterMs) return stuck(group, rejoining, stuckAfterMs);
   }
+  // One replacement in flight at a time, cluster-wide: a replaced member must be back and Ready.
   for (const other of groups) {
     if (other === target) continue;
-    const absent = absentMembers(other, () => true)[0];
+    const absent = inFlight(other)[0];
     if (absent !== undefined) return wait(target, `waiting for ${absent} of ${other.name} to be Ready first`);
   }
-  // Outdated members of the target that are not Ready are the next to go, not a reason to wait.
-  const absent = absentMembers(target, (member) => !isOutdated(target, member))[0];
+  const absent = inFlight(target)[0];
   if (absent !== undefined) return wait(target, `waiting for ${absent} to rejoin`);
-  const peers = target.members.filter((m) => m !== member);
-  const notReady = peers.find((peer) => !peer.ready);
-  if (notReady) return wait(target, `waiting for ${notReady.name} to be Ready before replacing ${member.name}`);
-  return { kind: 'replace', group: target, member, peers };
+  return { kind: 'replace', group: target, member, peers: target.members.filter((m) => m !== member) };
+}
+
+/** The first outdated member that is not Ready, in group order; else the next outdated member of the first group that has one. */
+function nextToReplace(groups: readonly GroupView[]): { group: GroupView; member: MemberView } | undefined {
+  const outdated = groups.map((group) => ({ group, members: group.members.filter((m) => isOutdated(group, m)).sort(replacementOrder) }));
+  const notReady = outdated.find(({ members }) => members[0] !== undefined && !members[0].ready);
+  const first = notReady ?? outdated.find(({ members }) => members.length > 0);
+  const member = first?.members[0];
+  return first && member ? { group: first.group, member } : undefined;
 }
 
 /**
@@ -111,13 +119,16 @@ export function progress(group: GroupView): string {
   return `${group.name}: ${String(group.updateRevision === undefined ? 0 : updated)}/${String(group.replicas)} updated`;
 }
 
-/** Members that are missing, terminating, or not Ready while `mustBeReady` says they should be. */
-function absentMembers(group: GroupView, mustBeReady: (member: MemberView) => boolean): string[] {
+/**
+ * Members being replaced: missing, terminating, or on the update revision and not Ready yet. An
+ * outdated member that is not Ready is not in flight: it is the next to go (see nextToReplace).
+ */
+function inFlight(group: GroupView): string[] {
   const present = new Map(group.members.map((member) => [member.ordinal, member]));
   const absent: string[] = [];
   for (let ordinal = 0; ordinal < group.replicas; ordinal++) {
     const member = present.get(ordinal);
-    if (!member || member.terminating || (!member.ready && mustBeReady(member))) absent.push(member?.name ?? `${group.statefulSet}-${String(ordinal)}`);
+    if (!member || member.terminating || (!member.ready && !isOutdated(group, member))) absent.push(member?.name ?? `${group.statefulSet}-${String(ordinal)}`);
   }
   return absent;
 }

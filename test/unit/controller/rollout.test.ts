@@ -144,9 +144,24 @@ const cases: { name: string; groups: GroupView[]; step: string }[] = [
     step: 'replace c-management-0 (peers none)',
   },
   {
-    name: 'two outdated members not Ready: none goes while another is not Ready',
+    name: 'two outdated members not Ready (a bad spec fixed): the higher goes, the other need not turn Ready on its old revision first',
     groups: [group('management', [ready(NEW)]), group('raft', [ready(OLD), { revision: OLD, ready: false }, { revision: OLD, ready: false }])],
-    step: 'wait raft: 0/3 updated, waiting for c-raft-1 to be Ready before replacing c-raft-2',
+    step: 'replace c-raft-2 (peers c-raft-0,c-raft-1)',
+  },
+  {
+    name: 'then the other one, once the first is back and Ready',
+    groups: [group('management', [ready(NEW)]), group('raft', [ready(OLD), { revision: OLD, ready: false }, rejoining()])],
+    step: 'wait raft: 1/3 updated, waiting for c-raft-2 to rejoin',
+  },
+  {
+    name: 'an outdated data member that is not Ready goes before the outdated management group',
+    groups: [group('management', [ready(OLD)]), group('raft', [ready(OLD), ready(OLD), { revision: OLD, ready: false }])],
+    step: 'replace c-raft-2 (peers c-raft-0,c-raft-1)',
+  },
+  {
+    name: 'an outdated member that is not Ready still waits for a replacement in flight in another group',
+    groups: [group('management', [rejoining()]), group('raft', [ready(OLD), { revision: OLD, ready: false }, ready(OLD)])],
+    step: 'wait raft: 0/3 updated, waiting for c-management-0 of management to be Ready first',
   },
 ];
 
