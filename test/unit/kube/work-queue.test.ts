@@ -177,3 +177,76 @@ test('the default rate limiter is the larger of per-key backoff and the shared b
   queue.addRateLimited('k');
   assert.equal(queue.numRequeues('k'), 1, 'the queue uses it by default');
 });
+
+test('the token bucket refills in proportion to the time passed since its last use', async () => {
+  const clock = new ManualClock(5_000);
+  const bucket = new TokenBucketRateLimiter(10, 3, clock);
+  await clock.advance(1_000);
+  assert.deepEqual([bucket.when(), bucket.when(), bucket.when()], [0, 0, 0], 'the burst, drained a second after creation');
+  await clock.advance(100);
+  assert.equal(bucket.when(), 0, '100 ms at 10 per second bring back one token');
+  assert.equal(bucket.when(), 100, 'and only one');
+});
+
+test('a shut-down queue ignores delayed and rate-limited adds', () => {
+  const clock = new ManualClock();
+  let retried = 0;
+  const metrics: WorkQueueMetrics = { added: () => {}, depth: () => {}, retried: () => retried++, waited: () => {}, worked: () => {} };
+  const queue = new WorkQueue({ clock, metrics });
+  queue.shutDown();
+  queue.addAfter('k', 10);
+  queue.addRateLimited('k');
+  assert.equal(clock.pendingTimers(), 0, 'no timer for a delayed add');
+  assert.equal(queue.numRequeues('k'), 0, 'a rate-limited add counts no failure');
+  assert.equal(retried, 0);
+});
+
+test('a later delayed add does not postpone a pending one', async () => {
+  const { queue, clock } = newQueue();
+  queue.addAfter('k', 50);
+  queue.addAfter('k', 100);
+  await clock.advance(50);
+  assert.equal(queue.len(), 1);
+});
+
+test('an equal delayed add keeps the pending one and its place among other keys', async () => {
+  const { queue, clock } = newQueue();
+  queue.addAfter('a', 100);
+  queue.addAfter('b', 100);
+  queue.addAfter('a', 100);
+  await clock.advance(100);
+  assert.deepEqual([await queue.get(), await queue.get()], ['a', 'b']);
+});
+
+test('done for a key no worker holds changes nothing', async () => {
+  let worked = 0;
+  const metrics: WorkQueueMetrics = { added: () => {}, depth: () => {}, retried: () => {}, waited: () => {}, worked: () => worked++ };
+  const queue = new WorkQueue({ clock: new ManualClock(), metrics });
+  queue.add('k');
+  queue.done('k');
+  assert.equal(worked, 0);
+  assert.equal(queue.len(), 1);
+  assert.equal(await queue.get(), 'k');
+  assert.equal(await poll(queue.get()), 'pending', 'k was queued once');
+});
+
+test('a key re-added while in flight is not queued again after shutDown', async () => {
+  const { queue } = newQueue();
+  queue.add('k');
+  await queue.get();
+  queue.add('k');
+  queue.shutDown();
+  queue.done('k');
+  assert.equal(queue.len(), 0);
+});
+
+test('the wait time runs from the moment the key was queued', async () => {
+  const clock = new ManualClock(10_000);
+  const waited: number[] = [];
+  const metrics: WorkQueueMetrics = { added: () => {}, depth: () => {}, retried: () => {}, waited: (seconds) => waited.push(seconds), worked: () => {} };
+  const queue = new WorkQueue({ clock, metrics });
+  queue.add('k');
+  await clock.advance(3_000);
+  await queue.get();
+  assert.deepEqual(waited, [3]);
+});
