@@ -46,3 +46,11 @@ test('withMetadata sets the given fields, keeps the rest, and leaves its input a
   assert.deepEqual(object.metadata, { name: 's', labels: { a: 'b' } });
   assert.deepEqual(withMetadata({ kind: 'X' }, { name: 'n' }), { kind: 'X', metadata: { name: 'n' } });
 });
+
+test('withAppliedHash stamps an object that has no metadata yet, and the stamp ignores a stale one', () => {
+  const stamped = withAppliedHash<KubernetesObject>({ kind: 'ConfigMap' });
+  const hash = stamped.metadata?.annotations?.['agent.atomix.io/applied-hash'] ?? '';
+  assert.match(hash, /^[0-9a-f]{16}$/);
+  const stale = withAppliedHash<KubernetesObject>({ kind: 'ConfigMap', metadata: { annotations: { 'agent.atomix.io/applied-hash': 'stale' } } });
+  assert.deepEqual(stale.metadata?.annotations, { 'agent.atomix.io/applied-hash': contentHash({ kind: 'ConfigMap', metadata: { annotations: {} } }) });
+});
