@@ -22,9 +22,12 @@ const SERVER_METADATA = new Set([
   'managedFields',
   'selfLink',
 ]);
-/** Maps whose values are resource quantities, and fields that are quantities themselves. */
-const QUANTITY_MAPS = new Set(['requests', 'limits', 'capacity', 'allocatable', 'hard', 'overhead']);
-const QUANTITY_FIELDS = new Set(['sizeLimit']);
+/**
+ * Maps whose values are resource quantities, and fields that are quantities themselves (typed to
+ * take undefined, so a missing key or parent is simply not found).
+ */
+const QUANTITY_MAPS: ReadonlySet<string | undefined> = new Set(['requests', 'limits', 'capacity', 'allocatable', 'hard', 'overhead']);
+const QUANTITY_FIELDS: ReadonlySet<string | undefined> = new Set(['sizeLimit']);
 
 type JsonObject = { [key: string]: unknown };
 
@@ -50,10 +53,10 @@ export function semanticallyEqual(desired: unknown, live: unknown): boolean {
 }
 
 function coversMetadata(desired: unknown, live: unknown): boolean {
-  if (!isObject(desired)) return covers(desired, live, 'metadata', undefined);
+  if (!isObject(desired)) return covers(desired, live, undefined, undefined);
   const liveMetadata = isObject(live) ? live : {};
   return Object.entries(desired).every(
-    ([field, value]) => SERVER_METADATA.has(field) || covers(value, liveMetadata[field], field, 'metadata'),
+    ([field, value]) => SERVER_METADATA.has(field) || covers(value, liveMetadata[field], field, undefined),
   );
 }
 
@@ -77,7 +80,7 @@ function covers(desired: unknown, live: unknown, key: string | undefined, parent
 }
 
 function isQuantity(key: string | undefined, parentKey: string | undefined): boolean {
-  return (key !== undefined && QUANTITY_FIELDS.has(key)) || (parentKey !== undefined && QUANTITY_MAPS.has(parentKey));
+  return QUANTITY_FIELDS.has(key) || QUANTITY_MAPS.has(parentKey);
 }
 
 function isZeroValue(value: unknown): boolean {

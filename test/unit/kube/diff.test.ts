@@ -60,3 +60,26 @@ for (const { name, a, b, expected } of equality) {
     assert.equal(semanticallyEqual(b, a), expected, 'symmetric');
   });
 }
+
+const serverMetadata = { resourceVersion: '9', uid: 'u-9', generation: 9, creationTimestamp: '2020-01-01T00:00:00Z', deletionTimestamp: '2020-01-02T00:00:00Z', deletionGracePeriodSeconds: 9, managedFields: [{ manager: 'x' }], selfLink: '/x' };
+for (const [field, value] of Object.entries(serverMetadata)) {
+  test(`needsApply: metadata.${field} is the server's and not compared`, () => {
+    const live = configMap({ data: { a: '1' } });
+    assert.equal(needsApply({ ...live, metadata: { name: 'c', [field]: value } }, live), false);
+  });
+}
+
+for (const map of ['requests', 'limits', 'capacity', 'allocatable', 'hard', 'overhead']) {
+  test(`needsApply: values of a ${map} map compare as quantities`, () => {
+    assert.equal(needsApply(configMap({ spec: { [map]: { memory: '1Gi' } } }), configMap({ spec: { [map]: { memory: '1024Mi' } } })), false);
+    assert.equal(needsApply(configMap({ spec: { [map]: { memory: '1Gi' } } }), configMap({ spec: { [map]: { memory: '1Mi' } } })), true);
+  });
+}
+
+test('needsApply: a field desired leaves undefined is not compared', () => {
+  assert.equal(needsApply(configMap({ spec: { n: undefined } }), configMap({ spec: { n: 1 } })), false);
+});
+
+test('needsApply: a list differing in a later element differs', () => {
+  assert.equal(needsApply(configMap({ spec: { l: ['a', 'b'] } }), configMap({ spec: { l: ['a', 'c'] } })), true);
+});
