@@ -296,7 +296,7 @@ const GroupStatus = Type.Object({
   replicas: Type.Integer(),
   readyReplicas: Type.Integer(),
   updatedReplicas: Type.Optional(Type.Integer({ description: 'Members running the update revision (Atomix server groups).' })),
-  currentRevision: Type.Optional(Type.String({ description: 'The revision of the members not yet replaced; the update revision once all run it.' })),
+  currentRevision: Type.Optional(Type.String({ description: 'The revision of the members not yet replaced; the update revision once all run it and are Ready.' })),
   updateRevision: Type.Optional(Type.String({ description: "The StatefulSet's revision of the current pod template." })),
   available: Type.Optional(Type.Boolean({ description: 'Whether the group took the last write probe through a Ready member (its quorum is there).' })),
 });

@@ -65,7 +65,14 @@ export class RolloutRunner {
   private views(cluster: AtomixCluster, plan: ClusterPlan, statefulSet: (name: string) => RolloutStatefulSet | undefined): GroupView[] {
     const pods = this.deps.pods(cluster.metadata.namespace ?? '', cluster.metadata.name);
     const servers = [plan.management, ...plan.partitions].filter((group): group is GroupPlan & { servers: ServerGroupPlan } => group.servers !== undefined);
-    return servers.map((group) => groupView(group.name, group.servers, statefulSet(group.servers.statefulSet), pods));
+    const statuses = [cluster.status?.managementGroup, ...(cluster.status?.partitionGroups ?? [])];
+    return servers.map((group) => {
+      const recorded = statuses.find((status) => status?.name === group.name);
+      return {
+        ...groupView(group.name, group.servers, statefulSet(group.servers.statefulSet), pods),
+        ...(recorded ? { recorded: { currentRevision: recorded.currentRevision, updateRevision: recorded.updateRevision } } : {}),
+      };
+    });
   }
 
   private async rollout(pass: Pass, views: readonly GroupView[]): Promise<Omit<RolloutReport, 'writable'>> {

@@ -14,7 +14,10 @@
 //   the others from the highest ordinal down;
 // - before a deletion every other member of the group is Ready (the runner then asks whether
 //   the group takes writes); a replaced member must be Ready on the new revision before the
-//   next one goes, and one that is not Ready within the deadline stops the roll (RolloutStuck).
+//   next one goes, and one that is not Ready within the deadline stops the roll (RolloutStuck);
+// - the roll is over only once every member runs the update revision AND is Ready: the group's
+//   status keeps the previous currentRevision until then, so the last replaced member is watched
+//   like the others (also by an operator restarted meanwhile, which reads it back from status).
 import type { V1Pod } from '@kubernetes/client-node';
 import type { WriteProbeSpec } from '../render/index.js';
 
@@ -42,6 +45,8 @@ export interface GroupView {
   readonly writeProbe: WriteProbeSpec;
   /** Undefined until the StatefulSet controller has observed the StatefulSet's current template. */
   readonly updateRevision: string | undefined;
+  /** What the cluster's status last recorded for the group: a roll is unfinished while its currentRevision differs from updateRevision. */
+  readonly recorded?: GroupRolloutStatus;
   readonly members: readonly MemberView[];
 }
 
@@ -55,9 +60,9 @@ export type RolloutStep =
   /** Delete `member` once the group (through `peers`, all Ready) is found writable. */
   | { readonly kind: 'replace'; readonly group: GroupView; readonly member: MemberView; readonly peers: readonly MemberView[] };
 
-/** Empty until the group's StatefulSet controller has observed its current template. */
+/** Empty until the group's StatefulSet controller has first observed its template. */
 export interface GroupRolloutStatus {
-  /** The revision the not-yet-replaced members run; the update revision once all run it. */
+  /** The revision the not-yet-replaced members run; the update revision once all run it and are Ready. */
   readonly currentRevision?: string;
   readonly updateRevision?: string;
 }
@@ -72,12 +77,13 @@ const isOutdated = (group: GroupView, member: MemberView) =>
  */
 export function nextStep(groups: readonly GroupView[], nowMs: number, stuckAfterMs: number): RolloutStep {
   const rolling = nextToReplace(groups);
-  if (!rolling) return { kind: 'idle' };
-  const { group: target, member } = rolling;
-  for (const group of groups) {
-    const rejoining = group.members.find((m) => !isOutdated(group, m) && !m.terminating && !m.ready);
-    if (rejoining && nowMs - rejoining.unreadySinceMs > stuckAfterMs) return stuck(group, rejoining, stuckAfterMs);
+  if (!rolling) {
+    const last = groups.map((group) => ({ group, absent: finishing(group) })).find((candidate) => candidate.absent !== undefined);
+    return last ? (stuckStep(groups, nowMs, stuckAfterMs) ?? wait(last.group, `waiting for ${last.absent ?? ''} to rejoin`)) : { kind: 'idle' };
   }
+  const stopped = stuckStep(groups, nowMs, stuckAfterMs);
+  if (stopped) return stopped;
+  const { group: target, member } = rolling;
   // One replacement in flight at a time, cluster-wide: a replaced member must be back and Ready.
   for (const other of groups) {
     if (other === target) continue;
@@ -98,11 +104,27 @@ function nextToReplace(groups: readonly GroupView[]): { group: GroupView; member
   return first && member ? { group: first.group, member } : undefined;
 }
 
+/** Every member runs the update revision, but the last one replaced has not been Ready since: the roll's last step. */
+function finishing(group: GroupView): string | undefined {
+  const recorded = group.recorded?.currentRevision;
+  if (group.updateRevision === undefined || recorded === undefined || recorded === group.updateRevision) return undefined;
+  if (group.members.some((member) => isOutdated(group, member))) return undefined;
+  return inFlight(group)[0];
+}
+
+/** While a roll is under way: the first member on the update revision not Ready for longer than the deadline. */
+function stuckStep(groups: readonly GroupView[], nowMs: number, stuckAfterMs: number): RolloutStep | undefined {
+  for (const group of groups) {
+    const rejoining = group.members.find((m) => !isOutdated(group, m) && !m.terminating && !m.ready);
+    if (rejoining && nowMs - rejoining.unreadySinceMs > stuckAfterMs) return stuck(group, rejoining, stuckAfterMs);
+  }
+  return undefined;
+}
+
 /**
  * A member on the update revision that has not been Ready for longer than the deadline while
- * a roll is under way: the step in progress, stuck. (Once no member is outdated any more, a
- * member that is not Ready shows only as a group that is not Ready; reverting the spec makes
- * it outdated again, and it is replaced.)
+ * a roll is under way (members outdated, or the last one replaced not yet Ready): the step in
+ * progress, stuck. Reverting the spec makes it outdated again, and it is replaced.
  */
 function stuck(group: GroupView, member: MemberView, stuckAfterMs: number): RolloutStep {
   const message = `${progress(group)}: ${member.name} has not been Ready on revision ${group.updateRevision ?? '?'} for ${Math.round(stuckAfterMs / 1000)} s (${member.state}); the roll stops here. Fix or revert the spec: a member on an outdated revision is replaced, Ready or not`;
@@ -139,11 +161,17 @@ function replacementOrder(a: MemberView, b: MemberView): number {
   return b.ordinal - a.ordinal;
 }
 
+/**
+ * The update revision becomes current once every member runs it and is Ready; a new group's first
+ * pods are no roll. While the StatefulSet controller has not observed the template (a roll just
+ * begun), the recorded revisions stay: dropping them would end the roll in status.
+ */
 export function rolloutStatus(group: GroupView): GroupRolloutStatus {
-  if (group.updateRevision === undefined) return {};
+  if (group.updateRevision === undefined) return group.recorded ?? {};
   const outdated = group.members.filter((member) => isOutdated(group, member)).sort((a, b) => a.ordinal - b.ordinal);
+  const unfinished = finishing(group) === undefined ? undefined : group.recorded?.currentRevision;
   return {
-    currentRevision: outdated[0]?.revision ?? group.updateRevision,
+    currentRevision: outdated[0]?.revision ?? unfinished ?? group.updateRevision,
     updateRevision: group.updateRevision,
   };
 }

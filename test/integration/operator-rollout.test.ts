@@ -2,7 +2,8 @@
 // change of every group's pod template replaces the management member first and alone, then the
 // Raft members one at a time from the highest ordinal, never more than one member missing or
 // not Ready; a template whose pod never becomes Ready stops the roll at one member
-// (RolloutStuck), and reverting the spec replaces that member.
+// (RolloutStuck), and reverting the spec replaces that member; so does one whose last member never
+// becomes Ready.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
@@ -117,6 +118,23 @@ describe('operator-driven rollouts', { timeout: 600_000 }, async () => {
     assert.deepEqual(pods.deleted, [`${CLUSTER}-raft-2`, `${CLUSTER}-raft-2`], 'the stuck member, replaced by the operator; no other');
     assert.equal(degradedCondition(recovered)?.status, 'False');
     assert.equal(recovered.status?.partitionGroups?.[0]?.updatedReplicas, 3);
+  });
+
+  test('the last member of a roll never becomes Ready: Degraded RolloutStuck names it (not only Ready False)', async () => {
+    pods.reset();
+    const env = [{ name: 'ROLL', value: '1' }];
+    // Only the management group's template changes: its single member is the roll's last.
+    await mergePatchCluster(admin, namespace, CLUSTER, { spec: { managementGroup: { env, resources: { requests: { cpu: '1000' } } } } });
+    const stuck = await waitFor(async () => {
+      const cluster = await getCluster(admin, namespace, CLUSTER);
+      return degradedCondition(cluster)?.reason === 'RolloutStuck' ? cluster : undefined;
+    }, { what: 'Degraded RolloutStuck', timeoutMs: 120_000 });
+    assert.match(degradedCondition(stuck)?.message ?? '', new RegExp(`^management: 1/1 updated: ${CLUSTER}-management-0 has not been Ready .*pod Pending`));
+    assert.notEqual(stuck.status?.managementGroup?.currentRevision, stuck.status?.managementGroup?.updateRevision, 'the roll is not over');
+    await mergePatchCluster(admin, namespace, CLUSTER, { spec: { managementGroup: { env, resources: null } } });
+    const recovered = await readyAgain('the reverted cluster to be Ready');
+    assert.deepEqual(pods.deleted, [`${CLUSTER}-management-0`, `${CLUSTER}-management-0`], 'the roll, then the stuck member replaced; no other');
+    assert.equal(degradedCondition(recovered)?.status, 'False');
     await pods.stop();
   });
 });

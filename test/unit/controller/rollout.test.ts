@@ -50,6 +50,8 @@ function group(name: string, members: readonly (MemberSpec | undefined)[], repli
   };
 }
 
+/** The group as the cluster's status last recorded it: currentRevision `revision`. */
+const recorded = (view: GroupView, revision: string): GroupView => ({ ...view, recorded: { currentRevision: revision, updateRevision: view.updateRevision } });
 const ready = (revision: string): MemberSpec => ({ revision, ready: true });
 const rejoining = (unreadyForMs = 5_000): MemberSpec => ({ revision: NEW, ready: false, unreadyForMs });
 
@@ -144,6 +146,36 @@ const cases: { name: string; groups: GroupView[]; step: string }[] = [
     step: 'replace c-management-0 (peers none)',
   },
   {
+    name: 'the last replaced member not Ready yet: the roll waits for it',
+    groups: [group('management', [ready(NEW)]), recorded(group('raft', [rejoining(), ready(NEW), ready(NEW)]), OLD)],
+    step: 'wait raft: 3/3 updated, waiting for c-raft-0 to rejoin',
+  },
+  {
+    name: 'the last replaced member not Ready within the deadline stops the roll',
+    groups: [group('management', [ready(NEW)]), recorded(group('raft', [rejoining(STUCK_AFTER_MS + 1), ready(NEW), ready(NEW)]), OLD)],
+    step: 'stuck c-raft-0',
+  },
+  {
+    name: 'the single management member replaced last, never Ready: stuck',
+    groups: [recorded(group('management', [rejoining(STUCK_AFTER_MS + 1)]), OLD), recorded(group('raft', [ready(NEW), ready(NEW), ready(NEW)]), NEW)],
+    step: 'stuck c-management-0',
+  },
+  {
+    name: 'the last replaced member Ready: the roll is over',
+    groups: [group('management', [ready(NEW)]), recorded(group('raft', [ready(NEW), ready(NEW), ready(NEW)]), OLD)],
+    step: 'idle',
+  },
+  {
+    name: 'a member not Ready after the roll was over: no roll, nothing stuck',
+    groups: [group('management', [ready(NEW)]), recorded(group('raft', [rejoining(STUCK_AFTER_MS + 1), ready(NEW), ready(NEW)]), NEW)],
+    step: 'idle',
+  },
+  {
+    name: 'a new group whose first pods are not Ready yet: no roll',
+    groups: [group('management', [ready(NEW)]), group('raft', [rejoining(STUCK_AFTER_MS + 1), rejoining(STUCK_AFTER_MS + 1), undefined], 3)],
+    step: 'idle',
+  },
+  {
     name: 'two outdated members not Ready (a bad spec fixed): the higher goes, the other need not turn Ready on its old revision first',
     groups: [group('management', [ready(NEW)]), group('raft', [ready(OLD), { revision: OLD, ready: false }, { revision: OLD, ready: false }])],
     step: 'replace c-raft-2 (peers c-raft-0,c-raft-1)',
@@ -182,6 +214,24 @@ describe('rollout status of a group', () => {
     assert.deepEqual(rolloutStatus(group('raft', [ready(OLD), ready(NEW), ready(NEW)])), { currentRevision: OLD, updateRevision: NEW });
     assert.deepEqual(rolloutStatus(group('raft', [ready(NEW), ready(NEW)])), { currentRevision: NEW, updateRevision: NEW });
     assert.deepEqual(rolloutStatus(group('raft', [ready(OLD)], 1, null)), {});
+  });
+
+  test('the update revision becomes current only once every member runs it and is Ready', () => {
+    assert.deepEqual(rolloutStatus(recorded(group('raft', [rejoining(), ready(NEW), ready(NEW)]), OLD)), { currentRevision: OLD, updateRevision: NEW });
+    assert.deepEqual(rolloutStatus(recorded(group('raft', [ready(NEW), ready(NEW), undefined], 3), OLD)), { currentRevision: OLD, updateRevision: NEW });
+    assert.deepEqual(rolloutStatus(recorded(group('raft', [ready(NEW), ready(NEW), ready(NEW)]), OLD)), { currentRevision: NEW, updateRevision: NEW });
+    assert.deepEqual(rolloutStatus(group('raft', [rejoining(), ready(NEW), ready(NEW)])), { currentRevision: NEW, updateRevision: NEW }, 'a new group: its first pods are no roll');
+  });
+
+  test('a template not yet observed by the StatefulSet controller keeps the recorded revisions (the roll has just begun)', () => {
+    const unobserved = group('raft', [ready(OLD), ready(OLD), ready(OLD)], 3, null);
+    assert.deepEqual(rolloutStatus({ ...unobserved, recorded: { currentRevision: OLD, updateRevision: OLD } }), { currentRevision: OLD, updateRevision: OLD });
+  });
+
+  test('RolloutStuck of the last replaced member names it', () => {
+    const step = nextStep([recorded(group('management', [rejoining(STUCK_AFTER_MS + 1)]), OLD)], NOW, STUCK_AFTER_MS);
+    assert.ok(step.kind === 'stuck');
+    assert.match(step.message, /^management: 1\/1 updated: c-management-0 has not been Ready on revision r2/);
   });
 
   test('pods of other StatefulSets sharing the prefix are not members', () => {
