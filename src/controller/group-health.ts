@@ -19,6 +19,8 @@ interface Verdict {
 export class GroupHealth {
   /** Cluster key → group name → last verdict. */
   private readonly verdicts = new Map<string, Map<string, Verdict>>();
+  /** Cluster key → the groups its last check probed (no earlier verdict reused) and found writable. */
+  private readonly writableJustNow = new Map<string, Set<string>>();
 
   constructor(private readonly prober: GroupProber, private readonly now: () => Date) {}
 
@@ -28,13 +30,23 @@ export class GroupHealth {
     this.verdicts.set(key, known);
     const nowMs = this.now().getTime();
     const fresh = await Promise.all(groups.map(async (group) => [group.name, await this.verdict(group, known.get(group.name), nowMs)] as const));
+    this.writableJustNow.set(key, new Set(fresh.filter(([name, verdict]) => verdict !== known.get(name) && verdict.result.writable).map(([name]) => name)));
     for (const name of known.keys()) if (!groups.some((group) => group.name === name)) known.delete(name);
     for (const [name, verdict] of fresh) known.set(name, verdict);
     return new Map(fresh.map(([name, verdict]) => [name, verdict.result]));
   }
 
+  /**
+   * Whether the last check of `key` wrote to `group` itself, with the members the pass sees: a
+   * rollout gate in the same pass can take that write as its own instead of writing again.
+   */
+  tookWriteJustNow(key: string, group: string): boolean {
+    return this.writableJustNow.get(key)?.has(group) ?? false;
+  }
+
   forget(key: string): void {
     this.verdicts.delete(key);
+    this.writableJustNow.delete(key);
   }
 
   private async verdict(group: GroupView, last: Verdict | undefined, nowMs: number): Promise<Verdict> {

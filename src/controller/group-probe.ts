@@ -29,7 +29,7 @@ const AGENT_HTTP_PORT = 5678;
 /** The map the operator writes to in each group; its name says whose it is. */
 export const PROBE_MAP = 'atomix-operator-write-probe';
 const DEFAULT_TIMEOUT_MS = 3_000;
-/** Members tried in turn before the group is called not writable (one member may just be restarting its REST API). */
+/** Members tried in turn, the longest Ready first, before the group is called not writable (one member may just be restarting its REST API). */
 const MEMBERS_TRIED = 2;
 /** Keys per partition: with hashed keys, four per partition leave few partitions unwritten. */
 const KEYS_PER_PARTITION = 4;
@@ -43,7 +43,9 @@ export class AtomixRestProber implements GroupProber {
 
   async probe(target: WriteProbeTarget): Promise<WriteProbeResult> {
     if (target.probe.protocol === undefined) return readinessVerdict(target, 'no REST primitive writes to a log group');
-    const members = target.through.flatMap((member) => (member.pod.status?.podIP ? [{ name: member.name, ip: member.pod.status.podIP }] : [])).slice(0, MEMBERS_TRIED);
+    const members = longestReadyFirst(target.through)
+      .flatMap((member) => (member.pod.status?.podIP ? [{ name: member.name, ip: member.pod.status.podIP }] : []))
+      .slice(0, MEMBERS_TRIED);
     if (members.length === 0) return { writable: false, reason: `no Ready member of ${target.group} with a pod IP to write through` };
     let reason = '';
     for (const member of members) {
@@ -72,6 +74,15 @@ export class AtomixRestProber implements GroupProber {
     const text = await response.text();
     if (!response.ok) throw new Error(`${method} ${new URL(url).pathname}: HTTP ${String(response.status)} ${text.slice(0, 200)}`);
   }
+}
+
+/**
+ * A member that has just become Ready may still be registering its Raft servers (HTTP 500
+ * NoRemoteHandler, or a write that hangs to the timeout): write through the others first. For a
+ * Ready member, unreadySinceMs is when its Ready condition last turned, to True.
+ */
+function longestReadyFirst(members: readonly MemberView[]): MemberView[] {
+  return [...members].sort((a, b) => a.unreadySinceMs - b.unreadySinceMs);
 }
 
 /**

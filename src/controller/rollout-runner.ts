@@ -40,8 +40,10 @@ export interface RolloutReport {
   readonly writable: ReadonlyMap<string, WriteProbeResult>;
 }
 
-/** While a roll waits, look again this often even without events (the stuck deadline, a group not yet writable). */
+/** While a roll waits, look again this often even without events (the stuck deadline). */
 const ROLLOUT_RECHECK_MS = 5_000;
+/** A group that did not take the gate's write is asked again this soon: no event says when it does, and the roll waits on it. */
+const GATE_RECHECK_MS = 1_000;
 export const DEFAULT_STUCK_AFTER_MS = 10 * 60_000;
 
 export class RolloutRunner {
@@ -86,8 +88,8 @@ export class RolloutRunner {
       case 'stuck':
         return { groups, problems: [{ reason: 'RolloutStuck', message: decided.message, terminal: true }], requeueAfterMs: ROLLOUT_RECHECK_MS };
       case 'replace': {
-        const replaced = await this.replace(pass, decided.group, decided.member, decided.peers);
-        return { groups, ...replaced, problems: [], requeueAfterMs: ROLLOUT_RECHECK_MS };
+        const { progress, replaced } = await this.replace(pass, decided.group, decided.member, decided.peers);
+        return { groups, progress, problems: [], requeueAfterMs: replaced ? ROLLOUT_RECHECK_MS : GATE_RECHECK_MS };
       }
     }
   }
@@ -95,17 +97,19 @@ export class RolloutRunner {
   /**
    * The gate, then the deletion. A Ready member goes only when the group takes writes through its
    * peers (all Ready: nextStep saw to it); one that is not Ready gives nothing to the quorum, so
-   * it goes without a probe that its own absence might fail.
+   * it goes without a probe that its own absence might fail. The health check of this pass may
+   * just have written to the group with these very members Ready (it does whenever their number
+   * changed: a replaced member is back): that write is the gate's, not one to repeat.
    */
-  private async replace(pass: Pass, group: GroupView, member: MemberView, peers: readonly MemberView[]): Promise<{ progress: string }> {
-    if (member.ready && peers.length > 0) {
+  private async replace(pass: Pass, group: GroupView, member: MemberView, peers: readonly MemberView[]): Promise<{ progress: string; replaced: boolean }> {
+    if (member.ready && peers.length > 0 && !this.health.tookWriteJustNow(pass.key, group.name)) {
       const verdict = await this.deps.prober.probe({ group: group.name, probe: group.writeProbe, replicas: group.replicas, readyMembers: peers.length + 1, through: peers });
-      if (!verdict.writable) return { progress: `${progress(group)}, waiting for ${group.name} to take writes before replacing ${member.name}: ${verdict.reason}` };
+      if (!verdict.writable) return { progress: `${progress(group)}, waiting for ${group.name} to take writes before replacing ${member.name}: ${verdict.reason}`, replaced: false };
     }
     await pass.write(() => this.deps.deletePod(member.pod));
     const note = `replaced ${member.name} (revision ${member.revision ?? '?'}, ${member.ready ? 'Ready' : 'not Ready'}): its StatefulSet recreates it on revision ${group.updateRevision ?? '?'}`;
     this.deps.events.normal(pass.cluster, 'MemberReplaced', note);
-    return { progress: `${progress(group)}, replacing ${member.name}` };
+    return { progress: `${progress(group)}, replacing ${member.name}`, replaced: true };
   }
 }
 

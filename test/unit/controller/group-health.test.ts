@@ -46,6 +46,19 @@ describe('group health', () => {
     assert.equal(probes.length, 3, 'due again');
   });
 
+  test('tookWriteJustNow: only a write of the last check itself, and only one that succeeded', async () => {
+    let writable = true;
+    const health = new GroupHealth({ probe: () => Promise.resolve(writable ? { writable: true } : { writable: false, reason: 'timeout' }) }, () => new Date(0));
+    await health.check('ns/c', [raft(3)]);
+    assert.equal(health.tookWriteJustNow('ns/c', 'raft'), true, 'probed in this check, writable');
+    await health.check('ns/c', [raft(3)]);
+    assert.equal(health.tookWriteJustNow('ns/c', 'raft'), false, 'the earlier verdict reused: no write just now');
+    writable = false;
+    await health.check('ns/c', [raft(2)]);
+    assert.equal(health.tookWriteJustNow('ns/c', 'raft'), false, 'probed, not writable');
+    assert.equal(health.tookWriteJustNow('ns/other', 'raft'), false);
+  });
+
   test('a group without a Ready member is not writable, and not probed', async () => {
     const health = new GroupHealth({ probe: () => assert.fail('no member to write through') }, () => new Date(0));
     assert.deepEqual(await health.check('ns/c', [raft(0)]), new Map([['raft', { writable: false, reason: 'no member of raft is Ready' }]]));

@@ -5,8 +5,9 @@ import { describe, test } from 'node:test';
 import { AtomixRestProber, PROBE_MAP, readinessProber, type WriteProbeTarget } from '../../../src/controller/group-probe.js';
 import type { MemberView } from '../../../src/controller/rollout.js';
 
-function member(name: string, ip: string | undefined): MemberView {
-  return { name, ordinal: 0, revision: 'r', ready: true, terminating: false, unreadySinceMs: 0, state: '', pod: { metadata: { name }, status: ip ? { podIP: ip } : {} } };
+/** A Ready member, Ready since `readySinceMs`. */
+function member(name: string, ip: string | undefined, readySinceMs = 0): MemberView {
+  return { name, ordinal: 0, revision: 'r', ready: true, terminating: false, unreadySinceMs: readySinceMs, state: '', pod: { metadata: { name }, status: ip ? { podIP: ip } : {} } };
 }
 
 const target = (through: MemberView[], protocol: 'multi-raft' | 'none' = 'multi-raft'): WriteProbeTarget => ({
@@ -43,6 +44,13 @@ describe('the Atomix REST write probe', () => {
     const result = await new AtomixRestProber({ fetch }).probe(target([member('c-raft-0', '10.0.0.5'), member('c-raft-1', '10.0.0.6')]));
     assert.deepEqual(result, { writable: true });
     assert.ok(requests.some((r) => r.startsWith('POST 10.0.0.6/')));
+  });
+
+  test('the member Ready the longest is written through first, not one just back (still registering its Raft servers)', async () => {
+    const { requests, fetch } = recordingFetch();
+    const justBack = member('c-raft-2', '10.0.0.7', 9_000);
+    await new AtomixRestProber({ fetch }).probe(target([justBack, member('c-raft-0', '10.0.0.5', 2_000), member('c-raft-1', '10.0.0.6', 1_000)]));
+    assert.deepEqual([...new Set(requests.map((r) => r.split(' ')[1]?.split('/')[0]))], ['10.0.0.6']);
   });
 
   test('writes failing through every member tried: not writable, with the reason', async () => {

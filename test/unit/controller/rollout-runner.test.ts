@@ -1,7 +1,8 @@
 // The rollout's gate as the runner applies it to the README example: a Ready member is deleted
 // only when its group takes writes through its peers; an outdated member that is not Ready is
 // deleted without that probe (it gives nothing to the quorum, and a group whose other outdated
-// member is not Ready either may never pass it: the roll would wait forever).
+// member is not Ready either may never pass it: the roll would wait forever). The write the pass's
+// health check has just made is the gate's; a group that takes no writes is asked again within 1 s.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -47,19 +48,22 @@ async function stepWith(pods: V1Pod[], writable: boolean) {
   });
   const pass = startPass('default/example-atomixcluster', cluster, () => Promise.resolve(false));
   const report = await runner.step(pass, plan, () => ({ metadata: { generation: 1 }, status: { observedGeneration: 1, updateRevision: NEW } }));
-  return { deleted, report };
+  return { deleted, gates, report };
 }
 
 describe('the rollout gate', () => {
   test('a Ready member goes once its group takes writes through its peers', async () => {
-    const { deleted } = await stepWith(examplePods([[OLD, true], [OLD, true], [OLD, true]]), true);
+    const { deleted, gates, report } = await stepWith(examplePods([[OLD, true], [OLD, true], [OLD, true]]), true);
     assert.deepEqual(deleted, ['example-atomixcluster-raft-2']);
+    assert.deepEqual(gates.map((gate) => gate.group), ['management', 'raft'], "one write per group, the health check's: the gate takes it as its own");
+    assert.equal(report.requeueAfterMs, 5_000);
   });
 
   test('a Ready member stays while its group takes no writes', async () => {
     const { deleted, report } = await stepWith(examplePods([[OLD, true], [OLD, true], [OLD, true]]), false);
     assert.deepEqual(deleted, []);
     assert.equal(report.progress, 'raft: 0/3 updated, waiting for raft to take writes before replacing example-atomixcluster-raft-2: no quorum');
+    assert.equal(report.requeueAfterMs, 1_000, 'asked again within a second: no event tells when the group takes writes');
   });
 
   test('an outdated member that is not Ready goes without the probe, even while another is not Ready', async () => {
