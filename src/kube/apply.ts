@@ -61,8 +61,8 @@ const NO_SUCH_RESOURCE_VERSION = '18446744073709551615';
  */
 export function isUidPreconditionFailure(error: unknown): boolean {
   if (isConflict(error)) return true;
-  const causes = error instanceof KubeApiError ? (error.details?.causes ?? []) : [];
-  return statusCodeOf(error) === 422 && causes.some((cause) => cause.field === 'metadata.uid');
+  const causes = error instanceof KubeApiError ? error.details?.causes : undefined;
+  return statusCodeOf(error) === 422 && (causes?.some((cause) => cause.field === 'metadata.uid') ?? false);
 }
 
 export type CreateResult = { created: true; object: KubernetesObject } | { created: false };
