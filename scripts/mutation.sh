@@ -35,6 +35,10 @@ for run in "${runs[@]}"; do
 done
 
 mkdir -p reports/mutation/incremental
+# Stryker's incremental mode tells changed tests from unchanged ones by reading the test files of
+# the project, not of its sandbox: without this copy of the compiled unit tests in the project
+# (only .mutation-build/test is not ignored), every test counts as removed and each rerun starts over.
+npx tsc -p tsconfig.mutation.json --noCheck
 results=()
 for run in "${runs[@]}"; do
   read -r -a areas <<<"$(areas_of "$run")"
