@@ -1,9 +1,9 @@
 // The API requests behind the reconciler's writes: creates that never take over an object,
 // applies and deletes bound to the uid of the object inspected, reads, status applies, and the
 // namespace check. Counts every create and apply per object (atomix_operator_object_applies_total).
-import type { KubernetesObject, V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type { KubernetesObject, V1PersistentVolumeClaim, V1StatefulSet } from '@kubernetes/client-node';
 import type { AtomixCluster, AtomixClusterStatus } from '../api/schema.js';
-import type { KubeObject } from '../render/index.js';
+import { isKind, type KubeObject } from '../render/index.js';
 import { applyObject, createObject, isUidPreconditionFailure, type CreateResult } from '../kube/apply.js';
 import { applyStatus } from '../kube/status-apply.js';
 import { isNotFound } from '../kube/errors.js';
@@ -57,9 +57,29 @@ export class ObjectWriter implements Pick<ReconcileDeps, 'writer'> {
   }
 
   private async update(desired: KubeObject, live: KubernetesObject): Promise<KubernetesObject> {
+    await this.leaveRollingUpdate(desired, live);
     const result = await applyObject(this.client.objects, desired, { fieldManager: this.fieldManager, live });
     if (result.applied) this.counted(desired);
     return result.object;
+  }
+
+  /**
+   * A StatefulSet created with the default RollingUpdate strategy carries the server's default
+   * `rollingUpdate: {partition: 0}`, which no field manager owns, so an apply of `type: OnDelete`
+   * alone is refused ("only allowed for updateStrategy 'RollingUpdate'"). StatefulSets made
+   * before the operator drove rollouts itself are switched once, by a merge patch that drops it.
+   */
+  private async leaveRollingUpdate(desired: KubeObject, live: KubernetesObject): Promise<void> {
+    if (!isKind('StatefulSet')(desired) || desired.spec?.updateStrategy?.type !== 'OnDelete') return;
+    const { namespace, name, uid } = live.metadata ?? {};
+    if ((live as V1StatefulSet).spec?.updateStrategy?.rollingUpdate === undefined) return;
+    await this.client.request({
+      method: 'PATCH',
+      path: objectPath(resources.statefulSets, namespace, name ?? ''),
+      query: { fieldManager: this.fieldManager },
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { uid }, spec: { updateStrategy: { type: 'OnDelete', rollingUpdate: null } } },
+    });
   }
 
   private async read(kind: string, namespace: string, name: string): Promise<KubernetesObject | undefined> {

@@ -6,9 +6,9 @@
 // becomes Ready.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import { Informer } from '../../src/kube/informer.js';
-import { resources } from '../../src/kube/resources.js';
+import { objectPath, resources } from '../../src/kube/resources.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
 import { createTestNamespace, waitFor } from '../support/cluster.js';
 import { readManifest } from '../support/manifests.js';
@@ -136,5 +136,19 @@ describe('operator-driven rollouts', { timeout: 600_000 }, async () => {
     assert.deepEqual(pods.deleted, [`${CLUSTER}-management-0`, `${CLUSTER}-management-0`], 'the roll, then the stuck member replaced; no other');
     assert.equal(degradedCondition(recovered)?.status, 'False');
     await pods.stop();
+  });
+
+  test('a StatefulSet on the default RollingUpdate strategy (made before the operator rolled pods itself) is switched to OnDelete', async () => {
+    const raftSet = `${CLUSTER}-raft`;
+    const path = objectPath(resources.statefulSets, namespace, raftSet);
+    // What an earlier build left: no strategy, which the server stores as RollingUpdate with partition 0.
+    const legacy = { type: 'RollingUpdate', rollingUpdate: { partition: 0 } };
+    await admin.request({ method: 'PATCH', path, contentType: 'application/merge-patch+json', body: { spec: { updateStrategy: legacy } } });
+    const strategy = async () => (await admin.request<V1StatefulSet>({ method: 'GET', path })).spec?.updateStrategy;
+    await waitFor(async () => ((await strategy())?.type === 'OnDelete' ? true : undefined), { what: `${raftSet} back on OnDelete`, timeoutMs: 30_000 });
+    assert.deepEqual(await strategy(), { type: 'OnDelete' });
+    const cluster = await readyAgain('the cluster to stay Ready');
+    assert.equal(degradedCondition(cluster)?.status, 'False');
+    assert.deepEqual((await eventsAbout(admin, namespace, CLUSTER)).filter((event) => event.reason === 'ApplyFailed'), []);
   });
 });
