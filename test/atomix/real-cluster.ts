@@ -120,6 +120,23 @@ export class RealCluster {
     return undefined;
   }
 
+  /**
+   * Stops a pod's JVM (SIGSTOP), as a hung node; returns the thaw. The JVM runs under nsenter,
+   * which stops itself when its child stops and resumes the child only when it is continued
+   * itself: a thaw of the JVM alone would leave nsenter stopped, unable to reap the JVM when it
+   * ends, and the pod would never terminate.
+   */
+  freezeJvm(podName: string): () => void {
+    const pid = this.jvmPid(podName);
+    assert.ok(pid !== undefined, `the JVM of ${podName} found`);
+    // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, not ')'.
+    const parent = Number(readFileSync(`/proc/${String(pid)}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+    process.kill(pid, 'SIGSTOP');
+    return () => {
+      for (const target of [parent, pid]) process.kill(target, 'SIGCONT');
+    };
+  }
+
   /** Waits until the pods are gone from the API and no JVM of theirs runs. */
   async waitUntilStopped(podNames: readonly string[]): Promise<void> {
     await this.explainFailure(() =>

@@ -38,15 +38,13 @@ describe('rollout gates on real pods', { timeout: SUITE_TIMEOUT_MS }, () => {
     const management = await prober.probe({ group: 'management', probe: { atomixGroup: 'system', protocol: 'multi-raft', partitions: 1 }, replicas: 1, readyMembers: 1, through: [first] });
     assert.deepEqual(management, { writable: true }, 'the management group, written as Atomix\'s "system" group');
     // Two of three members frozen: the group has no quorum, and its last member still says 200.
-    const frozen = raftPods.slice(1).map((pod) => cluster.jvmPid(pod) ?? 0);
-    assert.ok(frozen.every((pid) => pid > 0), 'the JVMs of raft-1 and raft-2 found');
-    for (const pid of frozen) process.kill(pid, 'SIGSTOP');
+    const thaws = raftPods.slice(1).map((pod) => cluster.freezeJvm(pod));
     try {
       assert.equal((await probeRaft()).writable, false, 'no quorum, no writes');
       const status = await call({ pod: first.name, httpUrl: `http://${first.pod.status?.podIP ?? ''}:5678` }, 'GET', '/v1/status');
       assert.equal(status.status, 200, '/v1/status still answers on the member that lost its quorum');
     } finally {
-      for (const pid of frozen) process.kill(pid, 'SIGCONT');
+      for (const thaw of thaws) thaw();
     }
     await waitUntil(async () => (await probeRaft()).writable, { what: 'raft to take writes again', timeoutMs: CONVERGE_TIMEOUT_MS, intervalMs: 1000 });
     await cluster.waitUntilReady(name);
