@@ -46,6 +46,13 @@ test('applyObject onto a live object without a uid sends none', async () => {
   assert.equal(sentMetadata(calls).uid, undefined);
 });
 
+test('applyObject onto a live object without metadata sends no uid', async () => {
+  const { calls, client } = patcher();
+  await applyObject(client, configMap({ a: '2' }), { fieldManager: 'm', live: { apiVersion: 'v1', kind: 'ConfigMap' } });
+  assert.equal(calls.length, 1);
+  assert.equal(sentMetadata(calls).uid, undefined);
+});
+
 test('applyObject stamps the hash under the annotation it is given', async () => {
   const { calls, client } = patcher();
   await applyObject(client, configMap({ a: '1' }), { fieldManager: 'm', hashAnnotation: 'example.com/hash' });
