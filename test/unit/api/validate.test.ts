@@ -72,7 +72,11 @@ describe('every seed example is accepted as written', () => {
 
 const RESERVED = 'name must not be one of system, management, service, bench, bench-worker, bench-coordinator: those names are taken by Atomix or by the operator\'s own objects';
 
+const notAnObject = [{ field: '', message: 'expected an object (an AtomixCluster manifest)' }];
 const badInputs: { name: string; input: unknown; errors: FieldError[] }[] = [
+  { name: 'null instead of a manifest', input: null, errors: notAnObject },
+  { name: 'a string instead of a manifest', input: 'apiVersion: agent.atomix.io/v1alpha1', errors: notAnObject },
+  { name: 'a list instead of a manifest', input: [example], errors: notAnObject },
   {
     name: 'no protocol',
     input: withSpec({ partitionGroups: [{ name: 'g' }] }),
