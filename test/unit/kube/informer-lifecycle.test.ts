@@ -1,0 +1,70 @@
+// The informer's namespace scopes, idempotent start, sync waiting and stats (informer.test.ts covers list+watch).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { ManualClock, settle } from '../../../src/kube/clock.js';
+import { Informer, type InformerOptions } from '../../../src/kube/informer.js';
+import { resources } from '../../../src/kube/resources.js';
+import { FakeListWatch } from './fake-list-watch.js';
+
+function newInformer(options: Partial<InformerOptions<KubernetesObject>> = {}) {
+  const server = new FakeListWatch();
+  const informer = new Informer({ transport: server, resource: resources.configMaps, clock: new ManualClock(), random: () => 0, ...options });
+  return { server, informer };
+}
+
+const scopes: Array<{ name: string; namespaces: string[] | undefined; paths: string[] }> = [
+  { name: 'no namespaces: one cluster-wide list', namespaces: undefined, paths: ['/api/v1/configmaps'] },
+  { name: 'an empty list: one cluster-wide list', namespaces: [], paths: ['/api/v1/configmaps'] },
+  { name: 'a namespace named twice is listed once', namespaces: ['a', 'b', 'a'], paths: ['/api/v1/namespaces/a/configmaps', '/api/v1/namespaces/b/configmaps'] },
+];
+
+for (const { name, namespaces, paths } of scopes) {
+  test(`informer scopes: ${name}`, async () => {
+    const { server, informer } = newInformer(namespaces ? { namespaces } : {});
+    informer.start();
+    informer.start();
+    assert.equal(await informer.waitForSync(), true);
+    await settle();
+    assert.deepEqual(server.listCalls.map((call) => call.path).sort(), paths, 'start is idempotent too');
+    await informer.stop();
+  });
+}
+
+test('waitForSync: true at once when synced, false after stop or with an aborted signal', async () => {
+  const { informer } = newInformer();
+  const aborted = new AbortController();
+  aborted.abort();
+  assert.equal(await informer.waitForSync(aborted.signal), false);
+  informer.start();
+  assert.equal(await informer.waitForSync(), true);
+  assert.equal(await informer.waitForSync(aborted.signal), true, 'already synced wins');
+  await settle();
+  await informer.stop();
+  const stopped = newInformer().informer;
+  await stopped.stop();
+  assert.equal(await stopped.waitForSync(), false);
+});
+
+test('stats are a snapshot, not the live counters', async () => {
+  const { informer } = newInformer();
+  const before = informer.stats();
+  informer.start();
+  await informer.waitForSync();
+  await settle();
+  assert.deepEqual(before, { relists: 0, watches: 0, watchDeadlines: 0, failures: 0 });
+  assert.equal(informer.stats().relists, 1);
+  await informer.stop();
+});
+
+test('an object that names its apiVersion and kind keeps them', async () => {
+  const { server, informer } = newInformer();
+  informer.start();
+  await informer.waitForSync();
+  await settle();
+  server.put('ns', 'a', { apiVersion: 'example.com/v2', kind: 'Other' });
+  await settle();
+  const cached = informer.store.get('ns', 'a');
+  assert.deepEqual([cached?.apiVersion, cached?.kind], ['example.com/v2', 'Other']);
+  await informer.stop();
+});
