@@ -9,7 +9,8 @@ import { managementGroupTransitionRules, partitionGroupTransitionRules, raftTran
 import { benchImage, IMAGE_PATTERN, IMAGE_PATTERN_MEANING, imageFields } from './image-fields.js';
 import { MAX_RESOURCES, resourceMapRules, resourceRequirementsRules, resourceValueRules, sizeRules } from './quantity-rules.js';
 import { entrySizeRules, fractionRules, segmentSizeRules, storageRules } from './atomix-limits.js';
-import { versionRules } from './version-rules.js';
+import { versionRules, versionTransitionRules } from './version-rules.js';
+import { UPDATE_STRATEGIES, UPDATE_STRATEGY_DESCRIPTION } from './update-strategy.js';
 import { ATOMIX_VERSIONS, DEFAULT_ATOMIX_VERSION } from './versions.js';
 import {
   MAX_CLUSTER_AND_GROUP_NAME,
@@ -266,7 +267,7 @@ const Benchmark = Type.Object(
   { ...strict, description: 'atomix-bench workers and a coordinator behind an Ingress.' },
 );
 
-export const AtomixClusterSpecSchema = withRules(Type.Object(
+export const AtomixClusterSpecSchema = withTransitionRules(withRules(Type.Object(
   {
     version: stringEnum(ATOMIX_VERSIONS, {
       description:
@@ -275,12 +276,13 @@ export const AtomixClusterSpecSchema = withRules(Type.Object(
       default: DEFAULT_ATOMIX_VERSION,
     }),
     ...imageFields,
+    updateStrategy: stringEnum(UPDATE_STRATEGIES, { description: UPDATE_STRATEGY_DESCRIPTION, default: 'RollingUpdate' }),
     managementGroup: ManagementGroup,
     partitionGroups: Type.Optional(PartitionGroups),
     benchmark: Type.Optional(Benchmark),
   },
   strict,
-), versionRules);
+), versionRules), versionTransitionRules);
 
 const Condition = Type.Object({
   type: Type.String(),

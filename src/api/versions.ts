@@ -24,11 +24,22 @@ const releasesBefore = (first: AtomixVersion): readonly AtomixVersion[] => ATOMI
  */
 export const VERSIONS_THAT_NEED_A_PARTITION_GROUP = releasesBefore('3.1.6');
 
+/** The first release whose membership protocol (SWIM) answers a probe with another type. */
+const FIRST_NEW_PROBE_REPLY: AtomixVersion = '3.1.6';
+
 /**
- * atomix/atomix-bench exists only as :latest, built on a 3.1.1 snapshot. 3.1.6 changed the reply
- * of the membership protocol's probe (SWIM), so that image cannot probe servers of 3.1.6 or later.
+ * Releases before 3.1.6, whose SWIM probe reply is an `ImmutableMember`; from 3.1.6 it is a
+ * `Pair`. A node on either side of that line fails (a ClassCastException in an async callback,
+ * silently) on every probe of a node on the other side: they cannot form one cluster. The only
+ * atomix/atomix-bench image (:latest, built on a 3.1.1 snapshot) is on the old side.
  */
-export const VERSIONS_THE_BENCH_IMAGE_CAN_JOIN = releasesBefore('3.1.6');
+export const VERSIONS_WITH_THE_OLD_PROBE_REPLY = releasesBefore(FIRST_NEW_PROBE_REPLY);
+
+/** Whether members of `a` and of `b` cannot probe each other (one is before 3.1.6, the other not). */
+export function acrossTheProbeChange(a: string, b: string): boolean {
+  const old = (version: string) => (VERSIONS_WITH_THE_OLD_PROBE_REPLY as readonly string[]).includes(version);
+  return old(a) !== old(b);
+}
 
 /** A version range as the messages write it: 3.1.0–3.1.5. */
 export function versionRange(versions: readonly AtomixVersion[]): string {

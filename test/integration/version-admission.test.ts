@@ -9,7 +9,8 @@ import { CRD_NAME } from '../../src/api/group.js';
 import { ATOMIX_VERSIONS } from '../../src/api/versions.js';
 import { createTestNamespace } from '../support/cluster.js';
 import { mergePatch, readManifest } from '../support/manifests.js';
-import { adminClient, createCluster } from '../support/operator.js';
+import { adminClient, createCluster, mergePatchCluster } from '../support/operator.js';
+import { validateClusterUpdate } from '../../src/api/validate.js';
 import { BOUNDARY_COMPACTION, BOUNDARY_STORAGE } from '../support/value-cases.js';
 
 const example = readManifest('deploy/crds/atomixcluster_cr.yaml');
@@ -71,5 +72,31 @@ describe('the API server admits what Atomix runs with', async () => {
     });
     const description = crd.spec.versions[0]?.schema.openAPIV3Schema.properties.spec.properties.version.description ?? '';
     assert.ok(description.includes(ATOMIX_VERSIONS.join(', ')), description);
+  });
+
+  test('a version change across 3.1.5 -> 3.1.6 needs updateStrategy FullRestart, both ways, as render says; kubectl explain tells', async () => {
+    const name = 'boundary';
+    const created = await createCluster(admin, namespace, mergePatch(example, { metadata: { name }, spec: { version: '3.1.12' } }) as object);
+    assert.equal(created.spec.updateStrategy, 'RollingUpdate', 'the default strategy');
+    const patchRefused = async (patch: object) => {
+      const local = validateClusterUpdate(created, mergePatch(created, { spec: patch }));
+      assert.ok(!local.ok, 'render accepted it');
+      const error = await mergePatchCluster(admin, namespace, name, { spec: patch }).then(() => assert.fail(`accepted ${JSON.stringify(patch)}`), (e: unknown) => e as { statusCode?: number; message: string });
+      assert.equal(error.statusCode, 422);
+      assert.deepEqual(local.errors.map((e) => e.field), ['spec.version']);
+      assert.ok(error.message.includes('spec.version: ') && error.message.includes(local.errors[0]?.message ?? '?'), error.message);
+    };
+    await patchRefused({ version: '3.1.5' });
+    await patchRefused({ version: '3.1.0', updateStrategy: 'RollingUpdate' });
+    assert.equal((await mergePatchCluster(admin, namespace, name, { spec: { version: '3.1.6' } })).spec.version, '3.1.6', 'the same side: rolled');
+    const restarted = await mergePatchCluster(admin, namespace, name, { spec: { version: '3.1.5', updateStrategy: 'FullRestart' } });
+    assert.deepEqual([restarted.spec.version, restarted.spec.updateStrategy], ['3.1.5', 'FullRestart']);
+    const crd = await admin.request<{ spec: { versions: { schema: { openAPIV3Schema: { properties: { spec: { properties: { updateStrategy: { description: string; enum: string[] } } } } } } }[] } }>({
+      method: 'GET',
+      path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${CRD_NAME}`,
+    });
+    const strategy = crd.spec.versions[0]?.schema.openAPIV3Schema.properties.spec.properties.updateStrategy;
+    assert.deepEqual(strategy?.enum, ['RollingUpdate', 'FullRestart']);
+    assert.match(strategy.description, /FullRestart: every member .* no writes .* 3\.1\.5 -> 3\.1\.6/, strategy.description);
   });
 });

@@ -88,6 +88,7 @@ export const REFUSED_CHANGES: readonly RefusedChange[] = [
   },
   { name: 'raft storage 2G -> 1G', change: (s) => (raftOf(s, 'raft').storage.size = '1G'), field: 'spec.partitionGroups[0].raft.storage.size' },
   { name: 'log storage 2G -> 1.5Gi', seed: LOG, change: (s) => (logOf(s, 'log').storage.size = '1.5Gi'), field: 'spec.partitionGroups[1].log.storage.size' },
+  { name: 'version 3.1.0 -> 3.1.6, rolling (across the membership protocol change)', change: (s) => (s.version = '3.1.6'), field: 'spec.version' },
 ];
 
 export const ACCEPTED_CHANGES: readonly ChangeCase[] = [
@@ -98,5 +99,7 @@ export const ACCEPTED_CHANGES: readonly ChangeCase[] = [
   { name: 'the groups listed in another order', seed: PB, change: (s) => s.partitionGroups?.reverse() },
   { name: 'a group removed', seed: PB, change: (s) => (s.partitionGroups = s.partitionGroups?.filter((g) => g.name === 'raft')) },
   { name: 'a group added', change: (s) => s.partitionGroups?.push({ name: 'consensus', size: 5, raft: { partitionSize: 5 } } as Group) },
+  { name: 'version 3.1.0 -> 3.1.5 (the same side of the membership protocol change)', change: (s) => (s.version = '3.1.5') },
+  { name: 'version 3.1.0 -> 3.1.12 with updateStrategy FullRestart', change: (s) => Object.assign(s, { version: '3.1.12', updateStrategy: 'FullRestart' }) },
   { name: 'primary-backup memberGroupStrategy', seed: PB, change: (s) => (group(s, 'primary-backup').primaryBackup = { memberGroupStrategy: 'host-aware' }) },
 ];
