@@ -2,14 +2,13 @@
 // tag; a private registry or mirror is named with the Kubernetes container and pod fields
 // (image, imagePullPolicy, imagePullSecrets). spec.version still says which Atomix release runs.
 import { Type } from '@sinclair/typebox';
-import { strict, stringEnum } from './schema-kit.js';
+import { DNS_SUBDOMAIN_PATTERN, MAX_DNS_SUBDOMAIN, strict, stringEnum } from './schema-kit.js';
 
 /** Any reference a container runtime could pull: one word, no spaces (Kubernetes checks no more). */
 export const IMAGE_PATTERN = '^\\S+$';
 export const IMAGE_PATTERN_MEANING = 'must be an image reference such as registry.example.com/atomix/atomix:3.1.12, without spaces';
 const MAX_IMAGE_LENGTH = 512;
 const MAX_PULL_SECRETS = 16;
-const DNS_SUBDOMAIN_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
 
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
 export type PullPolicy = (typeof PULL_POLICIES)[number];
@@ -30,7 +29,7 @@ export const imageFields = {
   imagePullSecrets: Type.Optional(
     Type.Array(
       Type.Object(
-        { name: Type.String({ minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN_PATTERN, description: 'Name of a Secret of type kubernetes.io/dockerconfigjson in the namespace.' }) },
+        { name: Type.String({ minLength: 1, maxLength: MAX_DNS_SUBDOMAIN, pattern: DNS_SUBDOMAIN_PATTERN, description: 'Name of a Secret of type kubernetes.io/dockerconfigjson in the namespace.' }) },
         strict,
       ),
       { maxItems: MAX_PULL_SECRETS, description: 'Secrets the kubelet uses to pull the images of every pod of the cluster.' },

@@ -7,7 +7,7 @@
 // the operator applies the StatefulSet. src/render/placement.ts passes them through.
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import { withRules, type Rule } from './rules.js';
-import { celList, LABEL_VALUE_OR_EMPTY_PATTERN, MAX_LABEL_VALUE, strict, stringEnum } from './schema-kit.js';
+import { celList, DNS_SUBDOMAIN_PATTERN, LABEL_VALUE_OR_EMPTY_PATTERN, MAX_DNS_SUBDOMAIN, MAX_LABEL_VALUE, strict, stringEnum } from './schema-kit.js';
 
 /** Bounds that keep the CRD's CEL cost estimates within the API server's budget. */
 const MAX_MAP_ENTRIES = 64;
@@ -15,9 +15,7 @@ const MAX_TERMS = 16;
 const MAX_VALUES = 64;
 /** A qualified name: a DNS-subdomain prefix (253), "/", a name (63). */
 const MAX_LABEL_KEY = 317;
-const MAX_DNS_SUBDOMAIN = 253;
 const MAX_ANNOTATION_VALUE = 16_384;
-const DNS_SUBDOMAIN_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
 
 /** What the patterns of this file mean, in the words of the CLI's validation messages (validate.ts). */
 export const PLACEMENT_PATTERN_MEANINGS: Readonly<Record<string, string>> = {

@@ -4,6 +4,7 @@
 // atomic map in that group, whose keys hash to the group's partitions, each write bounded by a
 // short timeout. A write that times out means "unknown", which for a gate means "no".
 import type { WriteProbeSpec } from '../render/index.js';
+import { PORTS } from '../render/ports.js';
 import type { MemberView } from './rollout.js';
 
 export interface WriteProbeTarget {
@@ -24,8 +25,6 @@ export interface GroupProber {
   probe(target: WriteProbeTarget): Promise<WriteProbeResult>;
 }
 
-/** Atomix's REST port (src/render/ports.ts renders it). */
-const AGENT_HTTP_PORT = 5678;
 /** The map the operator writes to in each group; its name says whose it is. */
 export const PROBE_MAP = 'atomix-operator-write-probe';
 const DEFAULT_TIMEOUT_MS = 3_000;
@@ -60,7 +59,7 @@ export class AtomixRestProber implements GroupProber {
   }
 
   private async writeThrough(ip: string, probe: WriteProbeSpec): Promise<void> {
-    const base = `http://${ip}:${String(AGENT_HTTP_PORT)}/v1/atomic-map/${PROBE_MAP}`;
+    const base = `http://${ip}:${String(PORTS.http)}/v1/atomic-map/${PROBE_MAP}`;
     const signal = AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     // The primitive's config is cached per node and not replicated: each member needs it once.
     await this.send(base, JSON.stringify({ protocol: { type: probe.protocol, group: probe.atomixGroup } }), 'application/json', signal);

@@ -141,7 +141,7 @@ function expansionRefused(claim: V1PersistentVolumeClaim, size: string, refusal:
     message:
       `PersistentVolumeClaim ${claim.metadata?.name ?? ''} cannot grow to ${size} (StorageClass ${claim.spec?.storageClassName ?? '(default)'}): ` +
       `${refusal}; ${first ? 'nothing was changed' : 'the claims before it were grown, the StatefulSet was left as it was'}. ` +
-      'The group runs on as it was; set allowVolumeExpansion: true on the StorageClass (the operator tries again every 5 minutes), ' +
+      `The group runs on as it was; set allowVolumeExpansion: true on the StorageClass (the operator tries again every ${String(EXPANSION_RECHECK_MS / 60_000)} minutes), ` +
       'or move the data to a group with a new name on a class that can expand',
     terminal: true,
   };
