@@ -61,7 +61,8 @@ export class AtomixRestProber implements GroupProber {
   private async writeThrough(ip: string, probe: WriteProbeSpec): Promise<void> {
     const base = `http://${ip}:${String(PORTS.http)}/v1/atomic-map/${PROBE_MAP}`;
     const signal = AbortSignal.timeout(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    // The primitive's config is cached per node and not replicated: each member needs it once.
+    // The primitive's config is cached per node, not replicated, and lost when a member restarts:
+    // sent before every probe, as the member written through may be one that just came back.
     await this.send(base, JSON.stringify({ protocol: { type: probe.protocol, group: probe.atomixGroup } }), 'application/json', signal);
     const keys = Math.min(probe.partitions * KEYS_PER_PARTITION, MAX_KEYS);
     const written = new Date().toISOString();
