@@ -25,11 +25,11 @@ export class GroupHealth {
   constructor(private readonly prober: GroupProber, private readonly now: () => Date) {}
 
   /** Per group name, whether it takes writes. */
-  async check(key: string, groups: readonly GroupView[]): Promise<ReadonlyMap<string, WriteProbeResult>> {
+  async check(key: string, groups: readonly GroupView[], maxAgeMs = HEALTH_PROBE_INTERVAL_MS): Promise<ReadonlyMap<string, WriteProbeResult>> {
     const known = this.verdicts.get(key) ?? new Map<string, Verdict>();
     this.verdicts.set(key, known);
     const nowMs = this.now().getTime();
-    const fresh = await Promise.all(groups.map(async (group) => [group.name, await this.verdict(group, known.get(group.name), nowMs)] as const));
+    const fresh = await Promise.all(groups.map(async (group) => [group.name, await this.verdict(group, known.get(group.name), nowMs, maxAgeMs)] as const));
     this.writableJustNow.set(key, new Set(fresh.filter(([name, verdict]) => verdict !== known.get(name) && verdict.result.writable).map(([name]) => name)));
     for (const name of known.keys()) if (!groups.some((group) => group.name === name)) known.delete(name);
     for (const [name, verdict] of fresh) known.set(name, verdict);
@@ -49,9 +49,9 @@ export class GroupHealth {
     this.writableJustNow.delete(key);
   }
 
-  private async verdict(group: GroupView, last: Verdict | undefined, nowMs: number): Promise<Verdict> {
+  private async verdict(group: GroupView, last: Verdict | undefined, nowMs: number, maxAgeMs: number): Promise<Verdict> {
     const ready = group.members.filter((member) => member.ready && !member.terminating);
-    if (last && last.readyMembers === ready.length && nowMs - last.atMs < HEALTH_PROBE_INTERVAL_MS) return last;
+    if (last && last.readyMembers === ready.length && nowMs - last.atMs < maxAgeMs) return last;
     const result: WriteProbeResult =
       ready.length === 0
         ? { writable: false, reason: `no member of ${group.name} is Ready` }

@@ -7,13 +7,16 @@ import type { AtomixCluster, AtomixClusterStatus } from '../api/schema.js';
 import { API_VERSION, KIND } from '../api/group.js';
 import { validateCluster } from '../api/validate.js';
 import { planCluster, renderCluster, type KubeObject, type RenderOptions } from '../render/index.js';
+import { isAppliedFrom } from '../kube/hash.js';
 import type { CreateResult } from '../kube/apply.js';
 import type { ReconcileResult } from '../kube/workers.js';
 import { Changes } from './changes.js';
 import { ObjectSync } from './object-sync.js';
 import { classify, DONE, toReconcileResult, type PassOutcome } from './outcome.js';
 import { NamespaceGone, startPass, type Pass } from './pass.js';
-import { computeStatus, invalidSpecStatus, type ObservedStatefulSet } from './status.js';
+import { computeStatus, invalidSpecStatus, type ObservedStatefulSet, type Problem } from './status.js';
+import { isControlledBy } from './ownership.js';
+import { refusedChangeProblem, type RunningObjects } from './refused-changes.js';
 import { StatusReport } from './status-report.js';
 import { podCreationProblems } from './pod-creation.js';
 import { isPaused, pausedStatus } from './pause.js';
@@ -112,25 +115,58 @@ export class ClusterReconciler {
     const validated = validateCluster({ ...pass.cluster, apiVersion: API_VERSION, kind: KIND });
     if (!validated.ok) {
       const message = validated.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-      const problem = { reason: 'InvalidSpec', message, terminal: true } as const;
-      const requeue = await this.status.write(pass, invalidSpecStatus(pass.cluster, problem, this.deps.now()), [problem]);
-      return classify([problem], [requeue]);
+      return this.refuse(pass, { reason: 'InvalidSpec', message, terminal: true });
     }
     const cluster = validated.cluster;
     const valid = { ...pass, cluster };
-    const synced = await this.objects.sync(valid, renderCluster(cluster, this.deps.renderOptions));
+    const desired = renderCluster(cluster, this.deps.renderOptions);
+    const refused = refusedChangeProblem(cluster, desired, this.runningObjects(cluster));
+    if (refused) return this.refuse(valid, refused);
+    const synced = await this.objects.sync(valid, desired);
     const changes = new Changes();
     for (const change of synced.changes) changes.add(change);
     changes.report((reason, message) => this.deps.events.normal(cluster, reason, message));
     const plan = planCluster(cluster, this.deps.renderOptions);
     const lookup = (statefulSet: string) => this.statefulSet(cluster, statefulSet);
     const namespace = cluster.metadata.namespace ?? '';
-    const rollout = await this.rollouts.step(valid, plan, lookup);
+    const rollout = await this.rollouts.step(valid, plan, this.appliedStatefulSet(cluster, desired));
     const problems = [...synced.problems, ...podCreationProblems(plan, lookup, (name) => this.deps.statefulSetEvents(namespace, name)), ...rollout.problems];
     const now = this.deps.now();
     const status = withGrowthProgress(computeStatus(cluster, plan, lookup, problems, now, rollout), cluster.status?.conditions, synced.progress, now);
     const requeue = await this.status.write(valid, status, problems);
     return classify(problems, [synced.requeueAfterMs, rollout.requeueAfterMs, requeue]);
+  }
+
+  /** A spec nothing may be done for: its status says why, and nothing else is written until the spec changes. */
+  private async refuse(pass: Pass, problem: Problem): Promise<PassOutcome> {
+    const requeue = await this.status.write(pass, invalidSpecStatus(pass.cluster, problem, this.deps.now()), [problem]);
+    return classify([problem], [requeue]);
+  }
+
+  private runningObjects(cluster: AtomixCluster): RunningObjects {
+    const namespace = cluster.metadata.namespace ?? '';
+    return {
+      live: (kind, name) => {
+        const live = this.deps.owned.get(kind, namespace, name);
+        // One being deleted (a removed group, storage growth's orphaning delete) is not what the cluster runs next.
+        return live && isControlledBy(live, cluster.metadata.uid) && !live.metadata?.deletionTimestamp ? live : undefined;
+      },
+      pods: this.deps.rollout.pods(namespace, cluster.metadata.name),
+    };
+  }
+
+  /**
+   * The rollout's view of a StatefulSet: none until the cache shows it applied from the desired
+   * template. Right after an apply the cache may still hold the old object, which its controller
+   * has observed: its members would look up to date, and a full restart would stop only the
+   * groups whose StatefulSets the cache already shows changed.
+   */
+  private appliedStatefulSet(cluster: AtomixCluster, desired: readonly KubeObject[]) {
+    return (name: string): RolloutStatefulSet | undefined => {
+      const live = this.statefulSet(cluster, name);
+      const wanted = desired.find((object) => object.kind === 'StatefulSet' && object.metadata.name === name);
+      return live && wanted && isAppliedFrom(live, wanted) ? live : undefined;
+    };
   }
 
   private statefulSet(cluster: AtomixCluster, name: string): (ObservedStatefulSet & RolloutStatefulSet) | undefined {

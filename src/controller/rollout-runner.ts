@@ -8,7 +8,8 @@ import type { ClusterPlan, GroupPlan, ServerGroupPlan } from '../render/index.js
 import type { GroupProber, WriteProbeResult } from './group-probe.js';
 import { GroupHealth } from './group-health.js';
 import type { Pass } from './pass.js';
-import { memberView, nextStep, progress, rolloutStatus, type GroupRolloutStatus, type GroupView, type MemberView } from './rollout.js';
+import { fullRestartStep, memberView, nextStep, progress, rolloutStatus, stuckStep, type GroupRolloutStatus, type GroupView, type MemberView } from './rollout.js';
+import { FULL_RESTART, type UpdateStrategy } from '../api/update-strategy.js';
 import type { Problem } from './status.js';
 
 export interface RolloutDeps {
@@ -34,6 +35,8 @@ export interface RolloutReport {
   readonly groups: ReadonlyMap<string, GroupRolloutStatus>;
   /** Set while a roll is under way: what it does or waits for (`raft: 1/3 updated, waiting for raft-1 to rejoin`). */
   readonly progress?: string;
+  /** How the roll under way replaces members: Progressing's reason. */
+  readonly progressReason?: UpdateStrategy;
   readonly problems: readonly Problem[];
   readonly requeueAfterMs?: number;
   /** Per group name: whether it took the last write probe. */
@@ -48,6 +51,8 @@ export const DEFAULT_STUCK_AFTER_MS = 10 * 60_000;
 
 export class RolloutRunner {
   private readonly health: GroupHealth;
+  /** Cluster key → when the full restart under way stopped its members (this process's memory: after a restart of the operator, the status only counts Ready members). */
+  private readonly restarts = new Map<string, number>();
 
   constructor(private readonly deps: RolloutDeps) {
     this.health = new GroupHealth(deps.prober, deps.now);
@@ -55,13 +60,19 @@ export class RolloutRunner {
 
   forget(key: string): void {
     this.health.forget(key);
+    this.restarts.delete(key);
   }
 
   async step(pass: Pass, plan: ClusterPlan, statefulSet: (name: string) => RolloutStatefulSet | undefined): Promise<RolloutReport> {
     const views = this.views(pass.cluster, plan, statefulSet);
-    const health = await this.health.check(pass.key, views);
-    const rollout = await this.rollout(pass, views);
-    return { ...rollout, writable: health };
+    if (pass.cluster.spec.updateStrategy !== FULL_RESTART) {
+      this.restarts.delete(pass.key);
+      const health = await this.health.check(pass.key, views);
+      return { ...(await this.rollout(pass, views)), writable: health };
+    }
+    // While a full restart waits for the groups to take writes again, they are asked at every recheck.
+    const health = await this.health.check(pass.key, views, this.restarts.has(pass.key) ? ROLLOUT_RECHECK_MS : undefined);
+    return { ...(await this.fullRestart(pass, views, health)), writable: health };
   }
 
   private views(cluster: AtomixCluster, plan: ClusterPlan, statefulSet: (name: string) => RolloutStatefulSet | undefined): GroupView[] {
@@ -92,6 +103,52 @@ export class RolloutRunner {
         return { groups, progress, problems: [], requeueAfterMs: replaced ? ROLLOUT_RECHECK_MS : GATE_RECHECK_MS };
       }
     }
+  }
+
+  private async fullRestart(pass: Pass, views: readonly GroupView[], writable: ReadonlyMap<string, WriteProbeResult>): Promise<Omit<RolloutReport, 'writable'>> {
+    const groups = new Map(views.map((view) => [view.name, rolloutStatus(view)]));
+    const report = { groups, progressReason: FULL_RESTART };
+    const decided = fullRestartStep(views);
+    switch (decided.kind) {
+      case 'wait':
+        return { ...report, progress: decided.message, problems: [], requeueAfterMs: ROLLOUT_RECHECK_MS };
+      case 'stop':
+        return { ...report, progress: await this.stopAll(pass, views, decided.members), problems: [], requeueAfterMs: ROLLOUT_RECHECK_MS };
+      case 'idle':
+        return { ...report, ...this.restartProgress(pass, views, writable) };
+    }
+  }
+
+  /** Deletes every outdated member at once; their StatefulSets start them again from the new templates. */
+  private async stopAll(pass: Pass, views: readonly GroupView[], members: readonly MemberView[]): Promise<string> {
+    await Promise.all(members.map((member) => pass.write(() => this.deps.deletePod(member.pod))));
+    const revisions = views.map((view) => `${view.name} ${view.updateRevision ?? '?'}`).join(', ');
+    const stopping = `stopping ${members.length} members at once (${members.map((member) => member.name).join(', ')}) to start them together on their new templates (${revisions}), version ${pass.cluster.spec.version}`;
+    if (!this.restarts.has(pass.key)) {
+      this.restarts.set(pass.key, this.deps.now().getTime());
+      this.deps.events.normal(pass.cluster, 'FullRestart', `spec.updateStrategy is ${FULL_RESTART}: ${stopping}; the cluster takes no writes until every member is back`);
+    }
+    return `full restart: ${stopping}; no writes until every member is back`;
+  }
+
+  /** After the stop: members coming back; done once all are Ready and every group took a write. */
+  private restartProgress(pass: Pass, views: readonly GroupView[], writable: ReadonlyMap<string, WriteProbeResult>): Pick<RolloutReport, 'progress' | 'problems' | 'requeueAfterMs'> {
+    const stoppedAtMs = this.restarts.get(pass.key);
+    if (stoppedAtMs === undefined) return { problems: [] };
+    const nowMs = this.deps.now().getTime();
+    const total = views.reduce((sum, view) => sum + view.replicas, 0);
+    const back = views.reduce((sum, view) => sum + view.members.filter((member) => member.ready && !member.terminating).length, 0);
+    const notWritable = views.filter((view) => writable.get(view.name)?.writable !== true).map((view) => view.name);
+    if (back === total && notWritable.length === 0) {
+      this.restarts.delete(pass.key);
+      const seconds = ((nowMs - stoppedAtMs) / 1000).toFixed(0);
+      this.deps.events.normal(pass.cluster, 'FullRestartDone', `all ${total} members are back on their new templates and every group took a write, ${seconds} s after they were stopped`);
+      return { problems: [] };
+    }
+    const stuckMember = stuckStep(views, nowMs, this.deps.stuckAfterMs);
+    if (stuckMember) return { problems: [{ reason: 'RolloutStuck', message: `full restart: ${stuckMember.message}`, terminal: true }], requeueAfterMs: ROLLOUT_RECHECK_MS };
+    const waiting = back < total ? `${back}/${total} members Ready on their new templates` : `every member Ready, waiting for ${notWritable.join(', ')} to take writes`;
+    return { progress: `full restart: ${waiting}; no writes until every member is back`, problems: [], requeueAfterMs: ROLLOUT_RECHECK_MS };
   }
 
   /**

@@ -113,7 +113,7 @@ function finishing(group: GroupView): string | undefined {
 }
 
 /** While a roll is under way: the first member on the update revision not Ready for longer than the deadline. */
-function stuckStep(groups: readonly GroupView[], nowMs: number, stuckAfterMs: number): RolloutStep | undefined {
+export function stuckStep(groups: readonly GroupView[], nowMs: number, stuckAfterMs: number): (RolloutStep & { kind: 'stuck' }) | undefined {
   for (const group of groups) {
     const rejoining = group.members.find((m) => !isOutdated(group, m) && !m.terminating && !m.ready);
     if (rejoining && nowMs - rejoining.unreadySinceMs > stuckAfterMs) return stuck(group, rejoining, stuckAfterMs);
@@ -121,12 +121,35 @@ function stuckStep(groups: readonly GroupView[], nowMs: number, stuckAfterMs: nu
   return undefined;
 }
 
+export type FullRestartStep =
+  /** No member is outdated. */
+  | { readonly kind: 'idle' }
+  /** A StatefulSet controller has not observed its new template yet: stopping now would start old pods again. */
+  | { readonly kind: 'wait'; readonly message: string }
+  /** Stop these members, every outdated member of the cluster, at once. */
+  | { readonly kind: 'stop'; readonly members: readonly MemberView[] };
+
+/**
+ * The full restart (spec.updateStrategy FullRestart): every outdated member of every group is
+ * deleted at once, and each StatefulSet recreates its pods from the new template, so no old
+ * member ever runs beside a new one once the old ones are gone (what a change of version across
+ * 3.1.5 -> 3.1.6 needs: the two sides cannot probe each other). Nothing is stopped until every
+ * group's StatefulSet has observed its template: a pod recreated from an outdated template
+ * would be old again. Level-based: after an interrupted pass the remaining ones are stopped.
+ */
+export function fullRestartStep(groups: readonly GroupView[]): FullRestartStep {
+  const outdated = groups.flatMap((group) => group.members.filter((member) => isOutdated(group, member) && !member.terminating));
+  const behind = groups.find((group) => group.updateRevision === undefined && group.members.length > 0);
+  if (behind) return { kind: 'wait', message: `full restart: waiting for StatefulSet ${behind.statefulSet} to take its new template before stopping any member` };
+  return outdated.length === 0 ? { kind: 'idle' } : { kind: 'stop', members: outdated };
+}
+
 /**
  * A member on the update revision that has not been Ready for longer than the deadline while
  * a roll is under way (members outdated, or the last one replaced not yet Ready): the step in
  * progress, stuck. Reverting the spec makes it outdated again, and it is replaced.
  */
-function stuck(group: GroupView, member: MemberView, stuckAfterMs: number): RolloutStep {
+function stuck(group: GroupView, member: MemberView, stuckAfterMs: number): RolloutStep & { kind: 'stuck' } {
   const message = `${progress(group)}: ${member.name} has not been Ready on revision ${group.updateRevision ?? '?'} for ${Math.round(stuckAfterMs / 1000)} s (${member.state}); the roll stops here. Fix or revert the spec: a member on an outdated revision is replaced, Ready or not`;
   return { kind: 'stuck', group: group.name, member, message };
 }

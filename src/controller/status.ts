@@ -75,7 +75,7 @@ export function computeStatus(
   const all = [management, ...partitionGroups, ...(benchmark ? [benchmark] : [])];
   const conditions = mergeConditions(
     cluster.status?.conditions,
-    [...verdict(all, problems, rollout?.progress), ...(rollout ? [quorate(rollout)] : [])],
+    [...verdict(all, problems, rollout?.progress, rollout?.progressReason), ...(rollout ? [quorate(rollout)] : [])],
     cluster.metadata.generation,
     now,
   );
@@ -98,9 +98,9 @@ function quorate(rollout: RolloutReport): ConditionInput {
     : { type: CONDITION.quorate, status: 'False', reason: 'GroupsNotWritable', message: failing.join('; ') };
 }
 
-function progressing(allReady: boolean, degraded: boolean, rolling: string | undefined, waitingFor: string): ConditionInput {
+function progressing(allReady: boolean, degraded: boolean, rolling: string | undefined, rollingReason: string, waitingFor: string): ConditionInput {
   if (degraded) return { type: CONDITION.progressing, status: 'False', reason: 'Blocked', message: 'see Degraded' };
-  if (rolling !== undefined) return { type: CONDITION.progressing, status: 'True', reason: 'RollingUpdate', message: rolling };
+  if (rolling !== undefined) return { type: CONDITION.progressing, status: 'True', reason: rollingReason, message: rolling };
   if (allReady) return { type: CONDITION.progressing, status: 'False', reason: 'Converged', message: 'every group runs its desired pods' };
   return { type: CONDITION.progressing, status: 'True', reason: 'WaitingForPods', message: `waiting for ${waitingFor}` };
 }
@@ -114,7 +114,7 @@ export function invalidSpecStatus(cluster: AtomixCluster, problem: Problem, now:
   const conditions = mergeConditions(
     cluster.status?.conditions,
     [
-      { type: CONDITION.ready, status: 'False', reason: problem.reason, message: 'the spec is invalid; see Degraded' },
+      { type: CONDITION.ready, status: 'False', reason: problem.reason, message: 'nothing is done for this spec; see Degraded' },
       { type: CONDITION.progressing, status: 'False', reason: 'Blocked', message: 'see Degraded' },
       { type: CONDITION.degraded, status: 'True', reason: problem.reason, message: problem.message },
     ],
@@ -129,7 +129,7 @@ export function invalidSpecStatus(cluster: AtomixCluster, problem: Problem, now:
   };
 }
 
-function verdict(groups: GroupStatus[], problems: readonly Problem[], rolling: string | undefined): ConditionInput[] {
+function verdict(groups: GroupStatus[], problems: readonly Problem[], rolling: string | undefined, rollingReason = 'RollingUpdate'): ConditionInput[] {
   const waiting = groups.filter((group) => !isReady(group));
   const allReady = waiting.length === 0 && rolling === undefined;
   const waitingFor = waiting.map((g) => `${g.name} ${g.readyReplicas}/${g.replicas}`).join(', ');
@@ -139,7 +139,7 @@ function verdict(groups: GroupStatus[], problems: readonly Problem[], rolling: s
     allReady
       ? { type: CONDITION.ready, status: 'True', reason: 'AllGroupsReady', message: `all ${groups.length} groups are ready` }
       : { type: CONDITION.ready, status: 'False', reason: 'GroupsNotReady', message: `pods ready: ${waitingFor || 'all, some on an outdated revision'}` },
-    progressing(allReady, degraded, rolling, waitingFor),
+    progressing(allReady, degraded, rolling, rollingReason, waitingFor),
     degraded
       ? { type: CONDITION.degraded, status: 'True', reason: firstProblem.reason, message: problems.map((p) => p.message).join('; ') }
       : { type: CONDITION.degraded, status: 'False', reason: 'AsExpected', message: 'no problems' },

@@ -34,6 +34,12 @@ export function withAppliedHash<T extends KubernetesObject>(desired: T, annotati
   return withMetadata(unstamped, { annotations: { ...annotations, [annotation]: contentHash(unstamped) } });
 }
 
+/** Whether `live` was last applied from `desired` as it is now (it carries the hash of `desired`'s content). */
+export function isAppliedFrom(live: KubernetesObject, desired: KubernetesObject): boolean {
+  const hashOf = (object: KubernetesObject) => object.metadata?.annotations?.[APPLIED_HASH_ANNOTATION];
+  return hashOf(live) === hashOf(withAppliedHash(desired));
+}
+
 /** A copy of `object` with `fields` set in its metadata. */
 export function withMetadata<T extends KubernetesObject>(object: T, fields: Partial<V1ObjectMeta>): T {
   // eslint-disable-next-line @typescript-eslint/no-misused-spread -- plain JSON that client-node types as a class

@@ -128,10 +128,11 @@ export async function startClientWriter(cluster: RealCluster, clusterName: strin
   });
 }
 
-/** Deletes the client node's Pod and ConfigMap. */
+/** Deletes the client node's Pod and ConfigMap, and waits until its JVM is gone (a new client node may take its name). */
 export async function deleteClientNode(cluster: RealCluster): Promise<void> {
   await cluster.deletePod(WRITER);
   await cluster.admin.request({ method: 'DELETE', path: objectPath(resources.configMaps, cluster.namespace, WRITER) });
+  await cluster.waitUntilStopped([WRITER]);
 }
 
 /**

@@ -6,61 +6,17 @@
 // becomes Ready.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubernetesObject, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
-import { Informer } from '../../src/kube/informer.js';
+import type { V1StatefulSet } from '@kubernetes/client-node';
 import { objectPath, resources } from '../../src/kube/resources.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
 import { createTestNamespace, waitFor } from '../support/cluster.js';
 import { readManifest } from '../support/manifests.js';
+import { PodRecorder } from '../support/pod-recorder.js';
 import { adminClient, createCluster, degradedCondition, eventsAbout, getCluster, installShippedRbac, isReadyNow, mergePatchCluster, startOperator } from '../support/operator.js';
 
 const CLUSTER = 'example-atomixcluster';
 const MEMBERS = 4;
 const STUCK_AFTER_MS = 8_000;
-
-type Pod = V1Pod & KubernetesObject;
-
-const isReadyPod = (pod: Pod) => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-
-/** Watches the cluster's pods: the order members were deleted in, and the most members ever absent at once. */
-class PodRecorder {
-  readonly deleted: string[] = [];
-  maxAbsent = 0;
-  private readonly informer: Informer<Pod>;
-
-  constructor(admin: ReturnType<typeof adminClient>, namespace: string) {
-    this.informer = new Informer<Pod>({ transport: admin, resource: resources.pods, namespaces: [namespace], labelSelector: `app=${CLUSTER}` });
-    this.informer.addHandler({
-      onAdd: () => this.sample(),
-      onUpdate: () => this.sample(),
-      onDelete: (pod) => {
-        this.deleted.push(pod.metadata?.name ?? '');
-        this.sample();
-      },
-    });
-  }
-
-  async start(): Promise<void> {
-    this.informer.start();
-    await this.informer.waitForSync(AbortSignal.timeout(30_000));
-    // The initial list adds the pods one by one: not a sample of the cluster.
-    this.reset();
-  }
-
-  stop(): Promise<void> {
-    return this.informer.stop();
-  }
-
-  reset(): void {
-    this.deleted.length = 0;
-    this.maxAbsent = 0;
-  }
-
-  private sample(): void {
-    const present = this.informer.store.list().filter((pod) => isReadyPod(pod) && !pod.metadata?.deletionTimestamp);
-    this.maxAbsent = Math.max(this.maxAbsent, MEMBERS - present.length);
-  }
-}
 
 describe('operator-driven rollouts', { timeout: 600_000 }, async () => {
   const admin = adminClient();
@@ -77,7 +33,7 @@ describe('operator-driven rollouts', { timeout: 600_000 }, async () => {
       if (!isReadyNow(cluster)) throw new Error(JSON.stringify(cluster.status?.conditions?.map((c) => `${c.type}=${c.status} ${c.reason}: ${c.message}`)));
       return cluster;
     }, { what, timeoutMs: 120_000 });
-  const pods = new PodRecorder(admin, namespace);
+  const pods = new PodRecorder(admin, namespace, CLUSTER, MEMBERS);
 
   test('a change of every template rolls the management member first, then the Raft members one at a time', async () => {
     await createCluster(admin, namespace, example);

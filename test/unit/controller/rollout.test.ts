@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
-import { memberView, nextStep, rolloutStatus, type GroupView, type MemberView, type RolloutStep } from '../../../src/controller/rollout.js';
+import { fullRestartStep, memberView, nextStep, rolloutStatus, type FullRestartStep, type GroupView, type MemberView, type RolloutStep } from '../../../src/controller/rollout.js';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
 const STUCK_AFTER_MS = 60_000;
@@ -238,4 +238,29 @@ describe('rollout status of a group', () => {
     assert.equal(memberView({ metadata: { name: 'c-raft-x-0' } }, 'c-raft'), undefined);
     assert.equal(memberView({ metadata: { name: 'c-raft-2' } }, 'c-raft')?.ordinal, 2);
   });
+});
+
+describe('the full restart step (updateStrategy FullRestart)', () => {
+  const describeRestart = (step: FullRestartStep) =>
+    step.kind === 'stop' ? `stop ${step.members.map((member) => member.name).join(',')}` : step.kind === 'wait' ? `wait ${step.message}` : 'idle';
+  const cases: { name: string; groups: GroupView[]; step: string }[] = [
+    {
+      name: 'every outdated member of every group at once, Ready or not; terminating and updated ones left alone',
+      groups: [group('management', [ready(OLD)]), group('raft', [ready(OLD), { revision: OLD, ready: false }, ready(NEW), { revision: OLD, terminating: true }])],
+      step: 'stop c-management-0,c-raft-0,c-raft-1',
+    },
+    {
+      name: 'nothing outdated: idle',
+      groups: [group('management', [ready(NEW)]), group('raft', [rejoining(), ready(NEW), ready(NEW)])],
+      step: 'idle',
+    },
+    {
+      name: 'one StatefulSet has not observed its template: nothing is stopped, not even the groups that have',
+      groups: [group('management', [ready(OLD)]), group('raft', [ready(OLD), ready(OLD), ready(OLD)], 3, null)],
+      step: 'wait full restart: waiting for StatefulSet c-raft to take its new template before stopping any member',
+    },
+  ];
+  for (const { name, groups, step } of cases) {
+    test(name, () => assert.equal(describeRestart(fullRestartStep(groups)), step));
+  }
 });
