@@ -68,3 +68,31 @@ test('an object that names its apiVersion and kind keeps them', async () => {
   assert.deepEqual([cached?.apiVersion, cached?.kind], ['example.com/v2', 'Other']);
   await informer.stop();
 });
+
+test('defaults: pages of 500; the watch timeout, page timeout and backoff are configurable', async () => {
+  const clock = new ManualClock();
+  const errors: unknown[] = [];
+  const { server, informer } = newInformer({
+    clock,
+    watchTimeoutSeconds: 3,
+    listPageTimeoutMs: 50,
+    initialBackoffMs: 100,
+    maxBackoffMs: 250,
+    onError: (error) => errors.push(error),
+  });
+  server.hangLists = true;
+  informer.start();
+  await clock.advance(50);
+  assert.match(String(errors[0]), /within 50 ms/);
+  server.hangLists = false;
+  server.listFailures.push(new Error('one'), new Error('two'));
+  const listsAt = async (ms: number) => (await clock.advance(ms), server.listCalls.length);
+  assert.deepEqual([await listsAt(99), await listsAt(1)], [1, 2], 'first retry after 100 ms');
+  assert.deepEqual([await listsAt(199), await listsAt(1)], [2, 3], 'then 200 ms');
+  assert.deepEqual([await listsAt(249), await listsAt(1)], [3, 4], 'then capped at 250 ms');
+  assert.equal(await informer.waitForSync(), true);
+  await settle();
+  assert.equal(server.listCalls[0]?.query.limit, 500);
+  assert.equal(server.watchCalls[0]?.query.timeoutSeconds, 3);
+  await informer.stop();
+});
