@@ -96,3 +96,19 @@ test('defaults: pages of 500; the watch timeout, page timeout and backoff are co
   assert.equal(server.watchCalls[0]?.query.timeoutSeconds, 3);
   await informer.stop();
 });
+
+test('metrics count each relist and name why each watch ended', async () => {
+  const clock = new ManualClock();
+  const seen: string[] = [];
+  const { server, informer } = newInformer({ clock, metrics: { relisted: () => seen.push('relisted'), watchEnded: (reason) => seen.push(reason) } });
+  informer.start();
+  await informer.waitForSync();
+  await settle();
+  server.put('ns', 'a');
+  server.breakWatches();
+  await settle();
+  await clock.advance(1_000);
+  assert.deepEqual(seen, ['relisted', 'error', 'relisted']);
+  assert.deepEqual(informer.stats(), { relists: 2, watches: 2, watchDeadlines: 0, failures: 1 });
+  await informer.stop();
+});
