@@ -112,3 +112,37 @@ test('metrics count each relist and name why each watch ended', async () => {
   assert.deepEqual(informer.stats(), { relists: 2, watches: 2, watchDeadlines: 0, failures: 1 });
   await informer.stop();
 });
+
+test('a handler may leave out any callback, and a throwing one without onError does not stop delivery', async () => {
+  const errors: unknown[] = [];
+  const { server, informer } = newInformer({ onError: (error) => errors.push(error) });
+  informer.addHandler({});
+  const quiet = newInformer();
+  const seen: string[] = [];
+  quiet.informer.addHandler({ onAdd: () => { throw new Error('handler bug'); } });
+  quiet.informer.addHandler({ onAdd: (object) => seen.push(object.metadata?.name ?? '') });
+  for (const { informer: started } of [{ informer }, quiet]) {
+    started.start();
+    await started.waitForSync();
+  }
+  await settle();
+  for (const fake of [server, quiet.server]) {
+    fake.put('ns', 'a');
+    fake.put('ns', 'a', { data: { k: 'v' } });
+    fake.remove('ns', 'a');
+  }
+  await settle();
+  assert.deepEqual(errors, [], 'no callback was called that is not there');
+  assert.deepEqual(seen, ['a']);
+  await Promise.all([informer.stop(), quiet.informer.stop()]);
+});
+
+test('hasSynced waits for every namespace', async () => {
+  const { server, informer } = newInformer({ namespaces: ['a', 'b'], onError: () => {} });
+  server.listFailures.push(new Error('down'));
+  informer.start();
+  await settle();
+  assert.equal(server.listCalls.length, 2);
+  assert.equal(informer.hasSynced(), false, 'one of the two lists failed');
+  await informer.stop();
+});
