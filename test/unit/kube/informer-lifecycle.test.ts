@@ -146,3 +146,23 @@ test('hasSynced waits for every namespace', async () => {
   assert.equal(informer.hasSynced(), false, 'one of the two lists failed');
   await informer.stop();
 });
+
+for (const { openMs, healthy } of [
+  { openMs: 3_499, healthy: false },
+  { openMs: 3_500, healthy: true },
+]) {
+  test(`a watch closed without events after ${String(openMs)} ms of a 7 s timeout is ${healthy ? 'healthy: resumed at once' : 'a failure: relisted after backoff'}`, async () => {
+    const clock = new ManualClock(50_000);
+    const errors: unknown[] = [];
+    const { server, informer } = newInformer({ clock, onError: (error) => errors.push(error) });
+    informer.start();
+    await informer.waitForSync();
+    await settle();
+    await clock.advance(openMs);
+    server.closeWatches();
+    await settle();
+    assert.equal(errors.length, healthy ? 0 : 1);
+    assert.deepEqual([server.listCalls.length, server.watchCalls.length], healthy ? [1, 2] : [1, 1]);
+    await informer.stop();
+  });
+}
