@@ -2,6 +2,7 @@
 // sampler watches readiness; done when every StatefulSet of the cluster runs its update revision
 // on Ready pods. Then the writes stop and the counter is read back (linearizable).
 import assert from 'node:assert/strict';
+import { names } from '../../src/api/names.js';
 import type { V1StatefulSet } from '@kubernetes/client-node';
 import { collectionPath, objectPath, resources } from '../../src/kube/resources.js';
 import { waitUntil } from '../../src/local/readiness.js';
@@ -87,6 +88,17 @@ export async function finishWrites(cluster: RealCluster, writer: ClientWriter, s
   await writer.waitForMore(more);
   const writes = await writer.stop();
   return { writes, counter: await readCounter(writer.agent), counterViaServer: await readCounter(await cluster.agent(serverPod)) };
+}
+
+/**
+ * finishWrites through the cluster's first Raft member, said in a diagnostic line, and checked:
+ * the counter holds every acknowledged increment.
+ */
+export async function finishAndCheckCounter(t: { diagnostic(message: string): void }, cluster: RealCluster, writer: ClientWriter, clusterName: string): Promise<WriteOutcome> {
+  const outcome = await cluster.explainFailure(() => finishWrites(cluster, writer, names.podName(names.groupStatefulSet(clusterName, 'raft'), 0)));
+  t.diagnostic(describeWrites(outcome));
+  assertCounterHolds(outcome);
+  return outcome;
 }
 
 /** `kubectl delete pod` of one member, timed until its replacement (a new uid) is Ready: one member's restart-to-ready. */

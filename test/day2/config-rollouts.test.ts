@@ -4,13 +4,12 @@
 // RolloutStuck), and putting the version back recovers that pod with no acknowledged write lost.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { names } from '../../src/api/names.js';
 import { sleep, waitUntil } from '../../src/local/readiness.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
 import { exampleCluster, mergePatch, readManifest } from '../support/manifests.js';
 import type { ClientWriter } from '../atomix/client-writer.js';
 import { MANAGEMENT_GROUP, membersByGroup, ReadinessSampler } from '../atomix/readiness-sampler.js';
-import { assertCounterHolds, assertRolledOneAtATime, createWhileWriting, describeRollout, describeWrites, finishWrites, lastLogOf, rollout, waitUntilRolled } from '../atomix/rollout-harness.js';
+import { assertRolledOneAtATime, createWhileWriting, describeRollout, finishAndCheckCounter, lastLogOf, rollout, waitUntilRolled } from '../atomix/rollout-harness.js';
 import { SUITE_TIMEOUT_MS, useRealCluster } from '../atomix/real-cluster.js';
 
 const VERSION = '3.1.10';
@@ -84,8 +83,6 @@ describe('env and version rollouts of the README example while a client node wri
     assert.equal((await cluster.pod(managementPod)).spec?.containers[0]?.image, `atomix/atomix:${VERSION}`);
     const degraded = (await cluster.cluster(name)).status?.conditions?.find((c) => c.type === 'Degraded');
     assert.notEqual(degraded?.status, 'True', `no longer Degraded: ${JSON.stringify(degraded)}`);
-    const outcome = await cluster.explainFailure(() => finishWrites(cluster, writer as ClientWriter, names.podName(names.groupStatefulSet(name, 'raft'), 0)));
-    t.diagnostic(describeWrites(outcome));
-    assertCounterHolds(outcome);
+    await finishAndCheckCounter(t, cluster, writer, name);
   });
 });

@@ -4,14 +4,13 @@
 // the client node's counter holds every acknowledged increment.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { names } from '../../src/api/names.js';
 import { waitUntil } from '../../src/local/readiness.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
 import { exampleCluster, mergePatch } from '../support/manifests.js';
 import type { ClientWriter } from '../atomix/client-writer.js';
 import { OperatorProcess } from '../atomix/operator-process.js';
 import { membersByGroup } from '../atomix/readiness-sampler.js';
-import { assertCounterHolds, assertRolledOneAtATime, createWhileWriting, describeRollout, describeWrites, finishWrites, rollout } from '../atomix/rollout-harness.js';
+import { assertRolledOneAtATime, createWhileWriting, describeRollout, finishAndCheckCounter, rollout } from '../atomix/rollout-harness.js';
 import { READY_TIMEOUT_MS, SUITE_TIMEOUT_MS, useRealCluster } from '../atomix/real-cluster.js';
 
 const FROM = '3.1.10';
@@ -69,8 +68,6 @@ describe(`the operator SIGKILLed mid-roll (${FROM} -> ${TO}) and restarted`, { t
   test('the counter holds every acknowledged increment', async (t) => {
     const cluster = real();
     assert.ok(writer, 'the client node wrote');
-    const outcome = await cluster.explainFailure(() => finishWrites(cluster, writer as ClientWriter, names.podName(names.groupStatefulSet(name, 'raft'), 0)));
-    t.diagnostic(describeWrites(outcome));
-    assertCounterHolds(outcome);
+    await finishAndCheckCounter(t, cluster, writer, name);
   });
 });

@@ -15,7 +15,7 @@ import type { AtomixCluster } from '../../src/api/schema.js';
 import { exampleCluster, mergePatch, readManifest } from '../support/manifests.js';
 import type { ClientWriter } from '../atomix/client-writer.js';
 import { membersByGroup, ReadinessSampler } from '../atomix/readiness-sampler.js';
-import { assertCounterHolds, createWhileWriting, describeWrites, finishWrites } from '../atomix/rollout-harness.js';
+import { createWhileWriting, finishAndCheckCounter } from '../atomix/rollout-harness.js';
 import { READY_TIMEOUT_MS, SUITE_TIMEOUT_MS, useRealCluster, type RealCluster } from '../atomix/real-cluster.js';
 
 const VERSION = '3.1.12';
@@ -90,9 +90,7 @@ describe(`storage growth of the README example on ${VERSION} while a client node
   test('no increment failed and the counter equals the acknowledged increments', async (t) => {
     const cluster = real();
     assert.ok(writer, 'the client node writes');
-    const outcome = await cluster.explainFailure(() => finishWrites(cluster, writer as ClientWriter, names.podName(names.groupStatefulSet(name, 'raft'), 0)));
-    t.diagnostic(describeWrites(outcome));
-    assertCounterHolds(outcome);
+    const outcome = await finishAndCheckCounter(t, cluster, writer, name);
     assert.deepEqual(outcome.writes.failed, [], 'no write failed: no member stopped');
     assert.equal(outcome.counter, outcome.writes.acknowledged);
   });

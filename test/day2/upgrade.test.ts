@@ -9,11 +9,10 @@
 // Raft lock files, CrashLoopBackOff).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { names } from '../../src/api/names.js';
 import { exampleCluster, mergePatch } from '../support/manifests.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
 import type { ClientWriter } from '../atomix/client-writer.js';
-import { assertCounterHolds, assertRolledOneAtATime, createWhileWriting, describeRollout, describeWrites, finishWrites, rollout, type Rollout } from '../atomix/rollout-harness.js';
+import { assertRolledOneAtATime, createWhileWriting, describeRollout, finishAndCheckCounter, type Rollout, rollout } from '../atomix/rollout-harness.js';
 import { membersByGroup } from '../atomix/readiness-sampler.js';
 import { SUITE_TIMEOUT_MS, useRealCluster } from '../atomix/real-cluster.js';
 
@@ -46,8 +45,6 @@ describe(`a ${FROM} -> ${TO} upgrade of the README example while a client node w
   test('the counter holds every acknowledged increment, through the client node and through a raft member', async (t) => {
     const cluster = real();
     assert.ok(writer && upgrade, 'the upgrade ran while the client node wrote');
-    const outcome = await cluster.explainFailure(() => finishWrites(cluster, writer as ClientWriter, names.podName(names.groupStatefulSet(name, 'raft'), 0)));
-    t.diagnostic(describeWrites(outcome));
-    assertCounterHolds(outcome);
+    await finishAndCheckCounter(t, cluster, writer, name);
   });
 });
