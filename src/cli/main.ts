@@ -14,12 +14,13 @@ program
   .description('Validate AtomixCluster manifests like the API server would and print every object the operator would create, as YAML')
   .requiredOption('-f, --filename <file>', 'manifest file, or - for stdin')
   .addOption(new Option('--cluster-domain <domain>', 'DNS domain of the Kubernetes cluster').default(DEFAULT_RENDER_OPTIONS.clusterDomain))
-  .action(async (options: { filename: string; clusterDomain: string }) => {
-    const { formatProblems, parseClusters, readInput } = await import('./manifests.js');
+  .option('--previous <file>', 'the same clusters as stored now: refuse the changes the API server would refuse (in-place resizes, the 3.1.5/3.1.6 line without FullRestart, ...)')
+  .action(async (options: { filename: string; clusterDomain: string; previous?: string }) => {
+    const { formatProblems, readClusters } = await import('./manifests.js');
     const { toYamlDocuments } = await import('../render/yaml.js');
-    const parsed = parseClusters(await readInput(options.filename));
+    const parsed = await readClusters(options.filename, options.previous);
     if (!parsed.ok) {
-      process.stderr.write(`${formatProblems(options.filename, parsed.problems)}\n`);
+      process.stderr.write(`${formatProblems(parsed.source, parsed.problems)}\n`);
       process.exitCode = 1;
       return;
     }

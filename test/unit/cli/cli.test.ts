@@ -44,6 +44,22 @@ describe('atomix-operator render', () => {
     assert.match(cli(['render', '-f', '-'], '').stderr, /no AtomixCluster found/);
   });
 
+  test('with --previous, refuses what the API server would refuse of the change, and renders what it would take', () => {
+    const previous = `${repoRoot}/deploy/crds/atomixcluster_cr.yaml`;
+    const example = readFileSync(previous, 'utf8');
+    const resized = cli(['render', '-f', '-', '--previous', previous], example.replace(/size: 3/, 'size: 5'));
+    assert.equal(resized.status, 1);
+    assert.equal(resized.stdout, '');
+    assert.match(resized.stderr, /^- \(document 1\): spec\.partitionGroups\[0\]\.size: .*new name/m);
+    const upgraded = cli(['render', '-f', '-', '--previous', previous], example.replace('version: 3.1.0', 'version: 3.1.12'));
+    assert.equal(upgraded.status, 1);
+    assert.match(upgraded.stderr, /spec\.version: .*FullRestart/);
+    const restarted = cli(['render', '-f', '-', '--previous', previous], example.replace('version: 3.1.0', 'version: 3.1.12\n  updateStrategy: FullRestart'));
+    assert.equal(restarted.status, 0, restarted.stderr);
+    assert.match(restarted.stdout, /image: atomix\/atomix:3\.1\.12/);
+    assert.equal(cli(['render', '-f', '-', '--previous', previous], example.replace('version: 3.1.0', 'version: 3.1.5')).status, 0, 'the same side of the line');
+  });
+
   test('every command has help', () => {
     for (const command of [[], ['render'], ['crd']]) {
       const result = cli([...command, '--help']);
