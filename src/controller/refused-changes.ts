@@ -13,6 +13,7 @@ import { acrossTheProbeChange, ATOMIX_VERSIONS, type AtomixVersion } from '../ap
 import { API_VERSION, KIND } from '../api/group.js';
 import type { KubeObject } from '../render/index.js';
 import { ATOMIX_CONFIG_FILE } from '../render/config-map.js';
+import { VERSION_LABEL } from '../render/labels.js';
 import { isAppliedFrom } from '../kube/hash.js';
 import type { Problem } from './status.js';
 
@@ -22,8 +23,6 @@ export interface RunningObjects {
   /** The cluster's Atomix server pods. */
   readonly pods: readonly V1Pod[];
 }
-
-const VERSION_LABEL = 'app.kubernetes.io/version';
 
 /** A refused change found against the running objects: Degraded, and nothing is written until the spec changes. */
 export function refusedChangeProblem(cluster: AtomixCluster, desired: readonly KubeObject[], running: RunningObjects): Problem | undefined {

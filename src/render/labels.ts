@@ -17,6 +17,8 @@ type Role = keyof typeof TYPE;
 /** Separates the Atomix data nodes (discovered by clients) from benchmark clients. */
 const NODE_LABEL = 'agent.atomix.io/node';
 export const MANAGED_BY = 'atomix-operator';
+/** The Atomix release a pod runs (spec.version): read back by the controller to tell what runs. */
+export const VERSION_LABEL = 'app.kubernetes.io/version';
 
 const COMPONENT: Record<Role, string> = {
   management: 'management-group',
@@ -59,7 +61,7 @@ export function groupLabels(id: GroupIdentity, version: string): Labels {
     ...selectorLabels(id),
     ...clusterLabels(id.cluster),
     'app.kubernetes.io/component': COMPONENT[id.role],
-    'app.kubernetes.io/version': version,
+    [VERSION_LABEL]: version,
     [NODE_LABEL]: nodeKind(id.role),
   };
 }
