@@ -417,12 +417,12 @@ test('the next start cleans up after an owner that died with its watchdog', asyn
 
 test('sandboxSupport() says why a process cannot run pods: here, as a user other than root', async () => {
   const runtimeModule = fileURLToPath(new URL('../../src/local/sandbox/runtime.ts', import.meta.url));
-  const script = `import(${JSON.stringify(runtimeModule)}).then(async (m) => console.log(JSON.stringify(await m.sandboxSupport())))`;
-  const { stdout } = await promisify(execFile)('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', '--', process.execPath, '--import', 'tsx', '-e', script], {
-    cwd: fileURLToPath(new URL('../..', import.meta.url)),
-    env: { ...process.env, HOME: tmpdir() },
-  });
-  assert.deepEqual(JSON.parse(stdout), { ok: false, reason: 'pod sandboxes need root (network and mount namespaces, veth pairs); running as uid 65534' });
+  // The child loads the module as root, then drops to uid 65534 for good before it asks: the
+  // checkout (and tsx in it) need not be readable by that user, as under a 0700 temp directory.
+  const dropToNobody = 'process.setgroups([]); process.setgid(65534); process.setuid(65534);';
+  const script = `import(${JSON.stringify(runtimeModule)}).then(async (m) => { ${dropToNobody} console.log(JSON.stringify([process.getuid(), await m.sandboxSupport()])); })`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '-e', script], { cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+  assert.deepEqual(JSON.parse(stdout), [65534, { ok: false, reason: 'pod sandboxes need root (network and mount namespaces, veth pairs); running as uid 65534' }]);
 });
 
 test('a runtime refuses a pod CIDR that another interface uses, and a state directory in use', async () => {
