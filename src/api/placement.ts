@@ -23,6 +23,9 @@ export const PLACEMENT_PATTERN_MEANINGS: Readonly<Record<string, string>> = {
   [DNS_SUBDOMAIN_PATTERN]: 'must be a DNS subdomain: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
 };
 
+/** The label the StatefulSet controller sets on each pod: the revision the pod was made from. */
+export const REVISION_LABEL = 'controller-revision-hash';
+
 /** Label keys the operator sets on every pod: its selectors and the recommended labels. */
 const OPERATOR_POD_LABELS = [
   'app',
@@ -33,8 +36,7 @@ const OPERATOR_POD_LABELS = [
   'app.kubernetes.io/managed-by',
   'app.kubernetes.io/component',
   'app.kubernetes.io/version',
-  // The StatefulSet controller sets this one on each pod.
-  'controller-revision-hash',
+  REVISION_LABEL,
 ] as const;
 /** Prefixes of keys owned by the operator (agent.atomix.io) and by the StatefulSet controller. */
 const RESERVED_KEY_PREFIXES = ['agent.atomix.io/', 'statefulset.kubernetes.io/', 'apps.kubernetes.io/'] as const;

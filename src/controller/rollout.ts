@@ -19,10 +19,8 @@
 //   status keeps the previous currentRevision until then, so the last replaced member is watched
 //   like the others (also by an operator restarted meanwhile, which reads it back from status).
 import type { V1Pod } from '@kubernetes/client-node';
+import { REVISION_LABEL } from '../api/placement.js';
 import type { WriteProbeSpec } from '../render/index.js';
-
-/** Set by the StatefulSet controller on each pod: the revision of the template the pod was created from. */
-const REVISION_LABEL = 'controller-revision-hash';
 
 export interface MemberView {
   readonly name: string;
