@@ -22,6 +22,8 @@ const MIB = 2 ** 20;
  */
 const G1_DEFAULT_OPTIONS = '-XX:+UseG1GC -XX:MaxGCPauseMillis=200';
 const FIRST_G1_DEFAULT: AtomixVersion = '3.1.10';
+/** The releases from FIRST_G1_DEFAULT on; atomix-bench is none of them. */
+const G1_DEFAULT_SCRIPTS: readonly StartScript[] = ATOMIX_VERSIONS.slice(ATOMIX_VERSIONS.indexOf(FIRST_G1_DEFAULT));
 
 /** Which start script runs: an atomix/atomix release's, or atomix-bench's (CMS hard-coded). */
 export type StartScript = AtomixVersion | 'atomix-bench';
@@ -41,8 +43,7 @@ export function heapEnv(script: StartScript, env: readonly EnvVarSpec[], resourc
 }
 
 function gcOptions(script: StartScript): string[] {
-  const g1ByDefault = script !== 'atomix-bench' && ATOMIX_VERSIONS.indexOf(script) >= ATOMIX_VERSIONS.indexOf(FIRST_G1_DEFAULT);
-  return g1ByDefault ? [G1_DEFAULT_OPTIONS] : [];
+  return G1_DEFAULT_SCRIPTS.includes(script) ? [G1_DEFAULT_OPTIONS] : [];
 }
 
 function quantityBytes(value: string | number): number | undefined {
