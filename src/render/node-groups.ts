@@ -18,7 +18,7 @@ import {
 import type { GroupIdentity } from './labels.js';
 import type { PodPlacementSpec } from '../api/placement.js';
 import { imageUserOf, type AtomixVersion } from '../api/versions.js';
-import { heapEnv } from './jvm.js';
+import { heapEnv, type StartScript } from './jvm.js';
 import type { PullPolicy } from '../api/image-fields.js';
 
 export interface RenderOptions {
@@ -118,6 +118,12 @@ function groupTolerance(spec: PartitionGroupSpec): number {
   return raftTolerance(spec.size);
 }
 
+/** The user's variables, then the heap from the group's memory unless they set JAVA_OPTS. */
+function nodeEnv(script: StartScript, spec: { readonly env?: readonly EnvVarSpec[]; readonly resources?: ResourcesSpec }): EnvVarSpec[] {
+  const env = spec.env ?? [];
+  return [...env, ...heapEnv(script, env, spec.resources)];
+}
+
 function atomixConfig(ctx: ClusterContext, groups: Partial<Omit<AtomixConfig, 'cluster'>>): string {
   return toHocon({ cluster: clusterConfig(ctx.cluster, discoveryServiceFqdn(ctx)), ...groups });
 }
@@ -134,7 +140,7 @@ export function managementGroup(ctx: ClusterContext, spec: AtomixCluster['spec']
     entrypoint: ATOMIX_ENTRYPOINT,
     command: [],
     atomixConfig: atomixConfig(ctx, { managementGroup: managementGroupConfig(memberIds(statefulSet, spec.size), spec.storage) }),
-    env: [...(spec.env ?? []), ...heapEnv(ctx.version, spec.env ?? [], spec.resources)],
+    env: nodeEnv(ctx.version, spec),
     resources: spec.resources,
     storage: spec.storage,
     maxUnavailable: raftTolerance(spec.size),
@@ -157,7 +163,7 @@ export function partitionGroup(ctx: ClusterContext, spec: PartitionGroupSpec): N
     entrypoint: ATOMIX_ENTRYPOINT,
     command: [],
     atomixConfig: atomixConfig(ctx, { partitionGroups: { [spec.name]: protocol.config } }),
-    env: [...(spec.env ?? []), ...heapEnv(ctx.version, spec.env ?? [], spec.resources)],
+    env: nodeEnv(ctx.version, spec),
     resources: spec.resources,
     storage: protocol.storage,
     maxUnavailable: groupTolerance(spec),
@@ -187,7 +193,7 @@ export function benchmarkGroups(ctx: ClusterContext, spec: NonNullable<AtomixClu
     entrypoint: BENCH_ENTRYPOINT,
     command: ['agent'],
     atomixConfig: atomixConfig(ctx, {}),
-    env: [...(spec.env ?? []), ...heapEnv('atomix-bench', spec.env ?? [], spec.resources)],
+    env: nodeEnv('atomix-bench', spec),
     resources: spec.resources,
     placement: spec,
     // atomix-bench:latest runs as root, whatever the cluster's version.
