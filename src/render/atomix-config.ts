@@ -92,7 +92,8 @@ export function logGroupConfig(log: LogSpec, partitions: number): LogGroupConfig
     partitions,
     memberGroupStrategy: log.memberGroupStrategy,
     storage: storageConfig(log.storage),
-    compaction: { size: log.compaction.size, ...(log.compaction.age !== undefined ? { age: log.compaction.age } : {}) },
+    // In this key order whatever the stored order (the config hash is over the text); JSON leaves out an undefined age.
+    compaction: { size: log.compaction.size, age: log.compaction.age },
   };
 }
 
