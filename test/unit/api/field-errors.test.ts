@@ -29,6 +29,7 @@ const CASES: readonly AdmissionCase[] = [
   { name: 'env as a string', spec: { managementGroup: { env: 'JAVA_OPTS=-Xmx1g' } }, refused: { [`${M}.env`]: ['must be array'] } },
   { name: 'labels as a list', spec: { managementGroup: { labels: ['team'] } }, refused: { [`${M}.labels`]: ['must be object'] } },
   { name: 'resources as a number', spec: { managementGroup: { resources: 2 } }, refused: { [`${M}.resources`]: ['must be object'] } },
+  { name: 'labels as a string', spec: { managementGroup: { labels: 'app' } }, refused: { [`${M}.labels`]: ['must be object'] } },
   { name: 'partition groups as an object', spec: { version: '3.1.6', partitionGroups: { name: 'raft', raft: {} } }, refused: { 'spec.partitionGroups': ['must be array'] } },
   {
     name: 'a resource value of neither type',
@@ -58,6 +59,12 @@ describe('field paths and messages', () => {
       assert.ok(!result.ok, field);
       assert.deepEqual(result.errors.map((e) => [e.field, e.message]), [[field, message]]);
     }
+  });
+
+  test('a resource map given as a string is a type error, and its characters are not read as values', () => {
+    const found = refusals({ managementGroup: { resources: { limits: '0' } } });
+    assert.ok(found[`${M}.resources.limits`]?.includes('must be object'));
+    assert.deepEqual(Object.keys(found), [`${M}.resources.limits`]);
   });
 
   test('the env value source is kept as given', () => {

@@ -69,6 +69,19 @@ const CASES: readonly UpdateCase[] = [
   { name: 'FullRestart stored, RollingUpdate sent with the crossing', stored: { version: '3.1.5', updateStrategy: 'FullRestart' }, next: { version: '3.1.6', updateStrategy: 'RollingUpdate' }, refused: { 'spec.version': VERSION } },
   { name: '3.1.6 -> 3.1.12 rolling', stored: { version: '3.1.6' }, next: { version: '3.1.12' }, refused: {} },
   { name: '3.1.4 -> 3.1.0 rolling', stored: { version: '3.1.4' }, next: { version: '3.1.0' }, refused: {} },
+  // Lists other than the partition groups are not correlated item by item (as in the API server).
+  {
+    name: 'env, tolerations and pull secrets changed in place',
+    stored: { imagePullSecrets: [{ name: 'a' }], managementGroup: { env: [{ name: 'A', value: '1' }], tolerations: [{ key: 'k', operator: 'Exists' }] }, partitionGroups: [raft('a', { env: [{ name: 'B' }] })] },
+    next: { imagePullSecrets: [{ name: 'b' }, { name: 'c' }], managementGroup: { env: [{ name: 'C', value: '2' }], tolerations: [] }, partitionGroups: [raft('a', { env: [{ name: 'B', value: 'x' }] })] },
+    refused: {},
+  },
+  {
+    name: 'labels, resources and placement changed in place',
+    stored: { managementGroup: { labels: { team: 'a' }, resources: { limits: { cpu: 1 } }, nodeSelector: { zone: 'a' } } },
+    next: { managementGroup: { labels: { team: 'b', tier: 'c' }, resources: { limits: { cpu: 2 }, requests: { cpu: 1 } }, nodeSelector: { zone: 'b' } } },
+    refused: {},
+  },
   // Several refusals at once, each at the index of the group in the new list.
   {
     name: 'two groups resized, listed in another order',
