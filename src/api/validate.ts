@@ -20,7 +20,9 @@ export type ValidationResult =
 let compiled: ValidateFunction | undefined;
 function schemaValidator(): ValidateFunction {
   if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false, strictRequired: false });
+    // Ajv refuses unknown keywords by default, so the Kubernetes extensions are declared; strictTypes
+    // would refuse the int-or-string anyOf that a structural schema requires.
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, strictTypes: false });
     ajv.addKeyword('x-kubernetes-validations');
     ajv.addKeyword('x-kubernetes-int-or-string');
     ajv.addKeyword('x-kubernetes-preserve-unknown-fields');
@@ -42,7 +44,7 @@ export function validateCluster(input: unknown): ValidationResult {
   const validate = schemaValidator();
   const schemaErrors = validate(candidate) ? [] : (validate.errors ?? []).map(toFieldError);
   const ruleErrors = checkRules(AtomixClusterSchema, candidate, []);
-  const errors = dedupe([...schemaErrors, ...ruleErrors]);
+  const errors = [...schemaErrors, ...ruleErrors];
   return errors.length === 0 ? { ok: true, cluster: candidate as AtomixCluster } : { ok: false, errors };
 }
 
@@ -60,24 +62,28 @@ export function validateClusterUpdate(previous: unknown, next: unknown): Validat
   return errors.length === 0 ? validated : { ok: false, errors };
 }
 
+/**
+ * Both values have passed the schema: the rules meet only well-formed values (so, unlike checkRules',
+ * they run unguarded), and a node's values are lists or objects exactly when its schema says so.
+ */
 function checkTransitions(schema: TSchema, value: unknown, old: unknown, path: PathSegment[]): FieldError[] {
   if (value === undefined || old === undefined) return [];
   const here = transitionRulesOf(schema)
-    .filter((rule) => !holdsOrMalformed(() => rule.holds(value, old)))
+    .filter((rule) => !rule.holds(value, old))
     .map((rule) => ({ field: formatPath([...path, ...parseFieldPath(rule.fieldPath)]), message: rule.message }));
   return [...here, ...checkChildTransitions(schema, value, old, path)];
 }
 
 /** Objects by property; list-maps item by item of the same key (other lists are not correlated, as in the API server). */
 function checkChildTransitions(schema: TSchema, value: unknown, old: unknown, path: PathSegment[]): FieldError[] {
-  if (Array.isArray(value) && Array.isArray(old) && schema.items) {
+  if (Array.isArray(value)) {
     const keys = schema['x-kubernetes-list-map-keys'] as string[] | undefined;
     if (!keys) return [];
     const keyOf = (item: unknown) => JSON.stringify(keys.map((key) => (item as Record<string, unknown>)[key]));
-    const stored = new Map(old.map((item) => [keyOf(item), item]));
+    const stored = new Map((old as unknown[]).map((item) => [keyOf(item), item]));
     return value.flatMap((item, index) => checkTransitions(schema.items as TSchema, item, stored.get(keyOf(item)), [...path, index]));
   }
-  if (typeof value !== 'object' || value === null || typeof old !== 'object' || old === null || !schema.properties) return [];
+  if (!schema.properties) return [];
   const properties = schema.properties as Record<string, TSchema>;
   const [next, previous] = [value as Record<string, unknown>, old as Record<string, unknown>];
   return Object.entries(properties).flatMap(([key, child]) => checkTransitions(child, next[key], previous[key], [...path, key]));
@@ -167,14 +173,4 @@ function formatPath(path: readonly PathSegment[]): string {
     if (typeof segment === 'object') return `${text}[${segment.key}]`;
     return text ? `${text}.${segment}` : segment;
   }, '');
-}
-
-function dedupe(errors: FieldError[]): FieldError[] {
-  const seen = new Set<string>();
-  return errors.filter((error) => {
-    const key = `${error.field}\u0000${error.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
