@@ -17,6 +17,7 @@ import { waitUntil } from '../../src/local/readiness.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
 import { installShippedRbac, OPERATOR_ACCOUNT } from '../support/operator.js';
 import type { AgentEndpoint } from './agent-client.js';
+import { connectionsToGonePeers, dnsAnswers, tcpConnections, meaningfulTail } from './failure-clues.js';
 
 /** JVMs start on 2 shared cores and wait for the management group's quorum. */
 export const READY_TIMEOUT_MS = 8 * 60_000;
@@ -150,7 +151,7 @@ export class RealCluster {
     );
   }
 
-  /** Runs fn; on failure adds every pod's phase, restarts and last log lines to the error. */
+  /** Runs fn; on failure adds every pod's phase, restarts, log tail, DNS answers and dead connections to the error. */
   async explainFailure<T>(fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
@@ -162,22 +163,34 @@ export class RealCluster {
 
   async summary(): Promise<string> {
     const lines = [`control plane dir ${this.controlPlane.dir}`];
-    for (const pod of await this.pods().catch(() => [])) {
+    const pods = await this.pods().catch(() => []);
+    const podIps = new Set(pods.flatMap((pod) => pod.status?.podIP ?? []));
+    for (const pod of pods) {
+      const name = pod.metadata?.name ?? '';
       const status = pod.status?.containerStatuses?.[0];
       const state = status?.state ? Object.keys(status.state).join(',') : 'no container';
-      lines.push(`  ${pod.metadata?.name ?? ''} ${pod.status?.phase ?? ''} ${pod.status?.podIP ?? ''} ready=${String(status?.ready)} restarts=${status?.restartCount ?? 0} ${state} ${pod.status?.message ?? ''}`);
-      lines.push(...(await this.logTail(pod.metadata?.name ?? '')).map((line) => `      ${line}`));
+      lines.push(`  ${name} ${pod.status?.phase ?? ''} ${pod.status?.podIP ?? ''} ready=${String(status?.ready)} restarts=${status?.restartCount ?? 0} ${state} ${pod.status?.message ?? ''}`);
+      lines.push(...(await this.logTail(name)).map((line) => `      ${line}`));
+      const gone = await this.connectionsToGonePeers(name, podIps);
+      if (gone.length > 0) lines.push(`      connections to messaging ports of addresses no pod has: ${gone.join(' ')}`);
     }
+    if (this.controlPlane.dns) lines.push(...(await dnsAnswers(this.controlPlane.dns, pods).catch((error: unknown) => [String(error)])).map((line) => `  ${line}`));
     return lines.join('\n');
   }
 
   private async logTail(pod: string): Promise<string[]> {
     try {
-      const text = await this.admin.request({ method: 'GET', path: `${objectPath(resources.pods, this.namespace, pod)}/log`, query: { tailLines: '8' } });
-      return String(text).split('\n').filter(Boolean);
+      const text = await this.admin.request({ method: 'GET', path: `${objectPath(resources.pods, this.namespace, pod)}/log`, query: { tailLines: '400' } });
+      return meaningfulTail(String(text), 12);
     } catch {
       return [];
     }
+  }
+
+  private async connectionsToGonePeers(pod: string, podIps: ReadonlySet<string>): Promise<string[]> {
+    const pid = this.jvmPid(pod);
+    if (pid === undefined) return [];
+    return connectionsToGonePeers(await tcpConnections(pid).catch(() => ''), podIps);
   }
 }
 
