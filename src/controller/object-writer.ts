@@ -8,7 +8,7 @@ import { applyObject, createObject, isUidPreconditionFailure, type CreateResult 
 import { applyStatus } from '../kube/status-apply.js';
 import { isNotFound } from '../kube/errors.js';
 import { objectPath, resources, type ResourceType } from '../kube/resources.js';
-import type { KubeClient } from '../kube/client.js';
+import type { ObjectPatcher, RawRequester } from '../kube/transport.js';
 import type { OperatorMetrics } from '../kube/metrics.js';
 import type { ReconcileDeps } from './reconcile.js';
 import { ownedKind } from './owned-kinds.js';
@@ -16,13 +16,18 @@ import { ownedKind } from './owned-kinds.js';
 /** A namespace found alive is not asked about again for this long (one GET per namespace, however many clusters repair at once). */
 const NAMESPACE_CHECK_TTL_MS = 5_000;
 
+/** The requests the writer sends: KubeClient's, or an in-memory API server's in unit tests. */
+export interface WriterClient extends RawRequester {
+  readonly objects: ObjectPatcher;
+}
+
 export class ObjectWriter implements Pick<ReconcileDeps, 'writer'> {
   private readonly namespaceChecks = new Map<string, { gone: Promise<boolean>; at: number }>();
 
   constructor(
-    private readonly client: KubeClient,
+    private readonly client: WriterClient,
     private readonly fieldManager: string,
-    private readonly metrics: OperatorMetrics | undefined,
+    private readonly metrics: Pick<OperatorMetrics, 'objectApplied'> | undefined,
   ) {}
 
   readonly writer: ReconcileDeps['writer'] = {

@@ -4,18 +4,17 @@
 import type { CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { AtomixCluster } from '../api/schema.js';
-import { Informer, type InformerOptions } from '../kube/informer.js';
+import { Informer, type InformerOptions, type ListWatchTransport } from '../kube/informer.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import { runWorkers } from '../kube/workers.js';
 import { EventRecorder } from '../kube/events.js';
 import { byControllerUid, objectKey } from '../kube/store.js';
 import { resources, type ResourceType } from '../kube/resources.js';
-import type { KubeClient } from '../kube/client.js';
 import type { OperatorMetrics } from '../kube/metrics.js';
 import { DEFAULT_RENDER_OPTIONS, type RenderOptions } from '../render/index.js';
 import { ClusterReconciler, type ReconcileDeps } from './reconcile.js';
 import { controllingClusterKey, OWNED_KINDS, OWNED_SELECTOR, podClusterKey, SERVER_POD_SELECTOR } from './owned-kinds.js';
-import { ObjectWriter } from './object-writer.js';
+import { ObjectWriter, type WriterClient } from './object-writer.js';
 import { byStatefulSet, STATEFULSET_EVENTS_SELECTOR } from './pod-creation.js';
 import { AtomixRestProber, type GroupProber } from './group-probe.js';
 import { DEFAULT_STUCK_AFTER_MS } from './rollout-runner.js';
@@ -27,8 +26,11 @@ const CONTROLLER_INDEX = 'controller';
 const STATEFULSET_INDEX = 'statefulSet';
 const CLUSTER_INDEX = 'cluster';
 
+/** What the operator asks the API server: lists and watches for its caches, and requests (KubeClient; an in-memory API in unit tests). */
+export type OperatorClient = ListWatchTransport & WriterClient;
+
 export interface OperatorOptions {
-  readonly client: KubeClient;
+  readonly client: OperatorClient;
   readonly log: Logger;
   readonly metrics?: OperatorMetrics;
   /** Namespaces to watch; empty or undefined: all namespaces. */
