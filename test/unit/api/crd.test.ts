@@ -76,6 +76,19 @@ describe('the CRD schema is structural', () => {
     assert.deepEqual(at(root, 'status', 'conditions', '[]').required, ['type', 'status', 'reason', 'message', 'lastTransitionTime']);
   });
 
+  test('the root object names its identity fields, the spec and the status', () => {
+    assert.equal(root['type'], 'object');
+    assert.deepEqual(Object.keys(root.properties ?? {}), ['apiVersion', 'kind', 'metadata', 'spec', 'status']);
+    assert.deepEqual(at(root, 'apiVersion'), { type: 'string' });
+    assert.deepEqual(at(root, 'kind'), { type: 'string' });
+    assert.equal(at(root, 'status', 'readyGroups')['type'], 'string');
+  });
+
+  test('false and empty values other than additionalProperties stay', () => {
+    assert.equal(at(group, 'raft', 'storage', 'flushOnCommit')['default'], false);
+    assert.deepEqual(at(spec, 'managementGroup', 'storage')['default'], {});
+  });
+
   test('lists stay lists: enums, list-map keys, defaults', () => {
     assert.deepEqual(at(spec, 'version')['enum'], [...ATOMIX_VERSIONS]);
     assert.deepEqual(at(spec, 'partitionGroups')['x-kubernetes-list-map-keys'], ['name']);
@@ -116,15 +129,12 @@ describe('the CRD identity', () => {
   });
 
   test('kubectl get shows readiness, status, quorum, version and age', () => {
-    assert.deepEqual(
-      version.additionalPrinterColumns.map((c) => [c.name, c.type, c.jsonPath]),
-      [
-        ['Ready', 'string', '.status.readyGroups'],
-        ['Status', 'string', '.status.conditions[?(@.type=="Ready")].reason'],
-        ['Quorate', 'string', '.status.conditions[?(@.type=="Quorate")].status'],
-        ['Version', 'string', '.spec.version'],
-        ['Age', 'date', '.metadata.creationTimestamp'],
-      ],
-    );
+    assert.deepEqual(version.additionalPrinterColumns, [
+      { name: 'Ready', type: 'string', description: 'Ready groups out of all groups', jsonPath: '.status.readyGroups' },
+      { name: 'Status', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+      { name: 'Quorate', type: 'string', description: 'Every Atomix server group takes writes', jsonPath: '.status.conditions[?(@.type=="Quorate")].status' },
+      { name: 'Version', type: 'string', jsonPath: '.spec.version' },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ]);
   });
 });
