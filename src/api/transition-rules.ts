@@ -13,6 +13,7 @@
 // The safe path is always a new group under a new name, and migrating the data.
 import type { TransitionRule } from './rules.js';
 import { compareQuantities, parseQuantity } from '../kube/quantity.js';
+import { partitionsOf } from './defaults.js';
 
 const NEW_GROUP = 'add a partition group with a new name and the new shape, and migrate the data to it';
 
@@ -24,18 +25,18 @@ interface GroupShape {
   primaryBackup?: unknown;
 }
 
-
 const celPartitions = (self: string) => `(has(${self}.partitions) ? ${self}.partitions : ${self}.size)`;
-const partitionsOf = (group: GroupShape) => group.partitions ?? group.size;
+
+const PROTOCOLS = ['raft', 'log', 'primaryBackup'] as const;
+/** The protocol of a group that passed validation, which gives it exactly one (schema.ts). */
+const protocolOf = (group: GroupShape) => PROTOCOLS.find((protocol) => group[protocol] !== undefined);
 
 export const partitionGroupTransitionRules: TransitionRule<GroupShape>[] = [
   {
     cel: 'has(self.raft) == has(oldSelf.raft) && has(self.log) == has(oldSelf.log) && has(self.primaryBackup) == has(oldSelf.primaryBackup)',
     message: `the protocol of an existing partition group cannot change: its nodes and clients keep the data and primitives of the old protocol; ${NEW_GROUP}`,
-    holds: (self, old) =>
-      (self.raft === undefined) === (old.raft === undefined) &&
-      (self.log === undefined) === (old.log === undefined) &&
-      (self.primaryBackup === undefined) === (old.primaryBackup === undefined),
+    // The CEL compares each has(); with one protocol on either side that is the same as comparing the protocols.
+    holds: (self, old) => protocolOf(self) === protocolOf(old),
   },
   {
     cel: 'self.size == oldSelf.size',
