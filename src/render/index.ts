@@ -12,6 +12,7 @@ import {
   partitionGroup,
   type ClusterContext,
   type NodeGroup,
+  type ServerGroup,
   type RenderOptions,
   type WriteProbeSpec,
 } from './node-groups.js';
@@ -37,7 +38,7 @@ export function renderCluster(cluster: AtomixCluster, options: RenderOptions = D
   const { spec } = cluster;
   return [
     headlessService(meta(names.discoveryService(ctx.cluster), clusterLabels(ctx.cluster)), dataNodeSelector(ctx.cluster), ['node']),
-    ...nodeGroupObjects(ctx, managementGroup(ctx, spec.managementGroup), owners),
+    ...serverGroupObjects(ctx, managementGroup(ctx, spec.managementGroup), owners),
     ...(spec.partitionGroups ?? []).flatMap((group) => partitionGroupObjects(ctx, group, owners)),
     ...(spec.benchmark ? benchmarkObjects(ctx, benchmarkGroups(ctx, spec.benchmark), owners) : []),
   ];
@@ -73,11 +74,9 @@ export function planCluster(cluster: AtomixCluster, options: RenderOptions = DEF
     name,
     statefulSets: groups.map((group) => ({ name: group.statefulSet, replicas: group.replicas })),
   });
-  const serverPlan = (name: string, group: NodeGroup): GroupPlan => ({
+  const serverPlan = (name: string, group: ServerGroup): GroupPlan => ({
     ...plan(name, [group]),
-    ...(group.writeProbe
-      ? { servers: { statefulSet: group.statefulSet, replicas: group.replicas, selector: selectorLabels(group.id), writeProbe: group.writeProbe } }
-      : {}),
+    servers: { statefulSet: group.statefulSet, replicas: group.replicas, selector: selectorLabels(group.id), writeProbe: group.writeProbe },
   });
   return {
     management: serverPlan('management', managementGroup(ctx, spec.managementGroup)),
@@ -86,23 +85,17 @@ export function planCluster(cluster: AtomixCluster, options: RenderOptions = DEF
   };
 }
 
-function nodeGroupObjects(ctx: ClusterContext, group: NodeGroup, owners: OwnerReference[] | undefined): KubeObject[] {
+function serverGroupObjects(ctx: ClusterContext, group: ServerGroup, owners: OwnerReference[] | undefined): KubeObject[] {
   const labels = groupLabels(group.id, ctx.version);
   const meta = (name: string) => objectMeta(name, ctx.namespace, labels, owners);
-  return [
-    configMap(group, meta(group.configMap)),
-    statefulSet(ctx, group, meta(group.statefulSet)),
-    ...(group.maxUnavailable !== undefined
-      ? [podDisruptionBudget({ ...group, maxUnavailable: group.maxUnavailable }, meta(group.statefulSet))]
-      : []),
-  ];
+  return [configMap(group, meta(group.configMap)), statefulSet(ctx, group, meta(group.statefulSet)), podDisruptionBudget(group, meta(group.statefulSet))];
 }
 
 /** A partition group also gets its own headless Service, for addressing just that group. */
 function partitionGroupObjects(ctx: ClusterContext, spec: PartitionGroupSpec, owners: OwnerReference[] | undefined): KubeObject[] {
   const group = partitionGroup(ctx, spec);
   const meta = objectMeta(names.groupService(ctx.cluster, spec.name), ctx.namespace, groupLabels(group.id, ctx.version), owners);
-  return [...nodeGroupObjects(ctx, group, owners), headlessService(meta, selectorLabels(group.id), ['http', 'node'])];
+  return [...serverGroupObjects(ctx, group, owners), headlessService(meta, selectorLabels(group.id), ['http', 'node'])];
 }
 
 function benchmarkObjects(ctx: ClusterContext, groups: NodeGroup[], owners: OwnerReference[] | undefined): KubeObject[] {

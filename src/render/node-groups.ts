@@ -52,14 +52,18 @@ export interface NodeGroup {
   readonly resources?: ResourcesSpec;
   /** A PersistentVolumeClaim per pod for persistent protocols; emptyDir otherwise. */
   readonly storage?: StorageSpec;
-  /** Pods the group may lose at once without losing its quorum; undefined: no budget. */
-  readonly maxUnavailable?: number;
   /** Where the pods run and the labels and annotations they carry, as the user gave them. */
   readonly placement: PodPlacementSpec;
   /** The uid the image runs as; 0: root. */
   readonly imageUser: number;
-  /** How the operator asks an Atomix server group whether it takes writes; undefined for clients. */
-  readonly writeProbe?: WriteProbeSpec;
+}
+
+/** An Atomix server group (the management group or a partition group), as opposed to benchmark clients: budgeted and probed. */
+export interface ServerGroup extends NodeGroup {
+  /** Pods the group may lose at once without losing its quorum: its disruption budget. */
+  readonly maxUnavailable: number;
+  /** How the operator asks the group whether it takes writes. */
+  readonly writeProbe: WriteProbeSpec;
 }
 
 /** The Atomix partition group behind a node group, and the primitive protocol that writes to it. */
@@ -128,7 +132,7 @@ function atomixConfig(ctx: ClusterContext, groups: Partial<Omit<AtomixConfig, 'c
   return toHocon({ cluster: clusterConfig(ctx.cluster, discoveryServiceFqdn(ctx)), ...groups });
 }
 
-export function managementGroup(ctx: ClusterContext, spec: AtomixCluster['spec']['managementGroup']): NodeGroup {
+export function managementGroup(ctx: ClusterContext, spec: AtomixCluster['spec']['managementGroup']): ServerGroup {
   const statefulSet = names.managementStatefulSet(ctx.cluster);
   return {
     id: { cluster: ctx.cluster, role: 'management' },
@@ -150,7 +154,7 @@ export function managementGroup(ctx: ClusterContext, spec: AtomixCluster['spec']
   };
 }
 
-export function partitionGroup(ctx: ClusterContext, spec: PartitionGroupSpec): NodeGroup {
+export function partitionGroup(ctx: ClusterContext, spec: PartitionGroupSpec): ServerGroup {
   const statefulSet = names.groupStatefulSet(ctx.cluster, spec.name);
   const protocol = protocolOf(spec, memberIds(statefulSet, spec.size));
   return {

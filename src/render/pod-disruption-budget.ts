@@ -1,4 +1,4 @@
-import type { NodeGroup } from './node-groups.js';
+import type { ServerGroup } from './node-groups.js';
 import { selectorLabels } from './labels.js';
 import type { ObjectMeta, PodDisruptionBudgetObject } from './meta.js';
 
@@ -7,7 +7,7 @@ import type { ObjectMeta, PodDisruptionBudgetObject } from './meta.js';
  * lose and keep its quorum. A single-node group gets maxUnavailable 1 rather than
  * a budget that would block every node drain forever.
  */
-export function podDisruptionBudget(group: NodeGroup & { maxUnavailable: number }, meta: ObjectMeta): PodDisruptionBudgetObject {
+export function podDisruptionBudget(group: ServerGroup, meta: ObjectMeta): PodDisruptionBudgetObject {
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',
