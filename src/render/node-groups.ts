@@ -96,7 +96,7 @@ export function contextOf(cluster: AtomixCluster, options: RenderOptions): Clust
     version: cluster.spec.version,
     atomixImage: cluster.spec.image ?? `${ATOMIX_IMAGE}:${cluster.spec.version}`,
     imagePullPolicy: cluster.spec.imagePullPolicy,
-    ...(cluster.spec.imagePullSecrets ? { imagePullSecrets: cluster.spec.imagePullSecrets } : {}),
+    imagePullSecrets: cluster.spec.imagePullSecrets,
     options,
   };
 }
