@@ -11,6 +11,7 @@ import { readinessProber } from '../../../src/controller/group-probe.js';
 import { OperatorMetrics } from '../../../src/kube/metrics.js';
 import { KubeApiError } from '../../../src/kube/errors.js';
 import { renderCluster } from '../../../src/render/index.js';
+import { withAppliedHash } from '../../../src/kube/hash.js';
 import { exampleCluster } from '../../support/manifests.js';
 import { InMemoryApi } from './in-memory-api.js';
 
@@ -45,11 +46,11 @@ function apiWithCluster(): { api: InMemoryApi; uid: string } {
   return { api, uid: stored.metadata?.uid ?? '' };
 }
 
-/** Starts an operator on `api`, recording the keys it queues and what it logs; stopped when the test ends. */
-async function startOn(t: TestContext, api: InMemoryApi, options: Partial<OperatorOptions> = {}) {
+/** Starts an operator on `api` (groups judged by readiness unless `rolloutDefaults`), recording the keys it queues and what it logs; stopped when the test ends. */
+async function startOn(t: TestContext, api: InMemoryApi, options: Partial<OperatorOptions> = {}, rolloutDefaults = false) {
   const logs: Log[] = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as Log) });
-  const operator = new Operator({ client: api, log, namespaces: [NAMESPACE], rollout: { prober: readinessProber }, ...options });
+  const operator = new Operator({ client: api, log, namespaces: [NAMESPACE], ...(rolloutDefaults ? {} : { rollout: { prober: readinessProber } }), ...options });
   const queued: string[] = [];
   const add = operator.queue.add.bind(operator.queue);
   operator.queue.add = (key) => {
@@ -262,7 +263,7 @@ describe('what wakes a cluster', () => {
   for (const { name, change, keys } of cases) {
     test(name, async (t) => {
       const { api } = apiWithCluster();
-      const { queued } = await startOn(t, api);
+      const { queued, logs } = await startOn(t, api);
       await firstPass(api);
       await sleep(20);
       queued.length = 0;
@@ -271,6 +272,7 @@ describe('what wakes a cluster', () => {
       api.put(PODS, { metadata: { name: 'marker-0', namespace: NAMESPACE, labels: { app: 'marker' } } });
       await eventually('the marker', () => queued.includes(`${NAMESPACE}/marker`));
       assert.deepEqual(queued.filter((key) => key !== `${NAMESPACE}/marker`), keys);
+      assert.deepEqual(logs.filter((line) => line.level >= 40).map((line) => line.msg), [], 'no handler failed');
     });
   }
 
@@ -411,4 +413,77 @@ describe('logs and metrics', () => {
     }
     assert.match(text, /atomix_operator_object_applies_total\{kind="StatefulSet",namespace="prod",name="example-atomixcluster-management"\} 1/);
   });
+});
+
+/** The collection each rendered kind lives in. */
+const COLLECTIONS: Record<string, string> = { Service: '/services', ConfigMap: CONFIGMAPS, StatefulSet: STATEFULSETS, PodDisruptionBudget: 'policy/poddisruptionbudgets' };
+
+/**
+ * The example as the operator would have left it: every object applied, each StatefulSet observed
+ * on revision r2, and the pods given (management's first).
+ */
+function runningCluster(pods: (labels: { management: Record<string, string>; raft: Record<string, string> }) => (KubernetesObject & Record<string, unknown>)[]): InMemoryApi {
+  const { api, uid } = apiWithCluster();
+  const cluster = exampleCluster(undefined, NAMESPACE);
+  const labels: Record<string, Record<string, string>> = {};
+  for (const object of renderCluster({ ...cluster, metadata: { ...cluster.metadata, uid } })) {
+    const stamped = withAppliedHash(object) as KubernetesObject & Record<string, unknown>;
+    if (object.kind === 'StatefulSet') {
+      stamped['status'] = { observedGeneration: 1, replicas: object.spec?.replicas, updateRevision: 'r2' };
+      labels[object.metadata.name] = object.spec?.template.metadata?.labels ?? {};
+    }
+    api.put(COLLECTIONS[object.kind] ?? assert.fail(`no collection for ${object.kind}`), stamped);
+  }
+  for (const pod of pods({ management: labels[MANAGEMENT] ?? {}, raft: labels[`${CLUSTER}-raft`] ?? {} })) api.put(PODS, pod);
+  return api;
+}
+
+/** A member pod on `revision`, Ready or not since `sinceMs` ago, at `ip`. */
+function member(name: string, labels: Record<string, string>, revision: string, ready: boolean, sinceMs = 0, ip?: string): KubernetesObject & Record<string, unknown> {
+  const since = new Date(Date.now() - sinceMs).toISOString();
+  return {
+    metadata: { name, namespace: NAMESPACE, labels: { ...labels, 'controller-revision-hash': revision }, creationTimestamp: since as unknown as Date },
+    status: { ...(ip ? { podIP: ip } : {}), conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: since }] },
+  };
+}
+
+const conditionOf = (api: InMemoryApi, type: string) =>
+  ((api.get(CLUSTERS, NAMESPACE, CLUSTER)?.['status'] as { conditions?: { type: string; status: string; reason: string; message: string }[] } | undefined)?.conditions ?? []).find((c) => c.type === type);
+
+describe('rollout defaults', () => {
+  test('groups are probed through the Atomix REST API of their members', async (t) => {
+    // Nothing listens on 127.0.0.2:5678: the write through the management member is refused at once.
+    const api = runningCluster(({ management }) => [member(`${MANAGEMENT}-0`, management, 'r2', true, 0, '127.0.0.2')]);
+    await startOn(t, api, {}, true);
+    await eventually('Quorate', () => conditionOf(api, 'Quorate') !== undefined);
+    assert.match(conditionOf(api, 'Quorate')?.message ?? '', /^management: a write through example-atomixcluster-management-0 failed: /);
+  });
+
+  const stuckCases: { name: string; unreadyForMs: number; stuck: boolean }[] = [
+    { name: 'a replaced member not Ready for over ten minutes stops the roll', unreadyForMs: 11 * 60_000, stuck: true },
+    { name: 'one not Ready for nine minutes does not yet', unreadyForMs: 9 * 60_000, stuck: false },
+  ];
+  for (const { name, unreadyForMs, stuck } of stuckCases) {
+    test(name, async (t) => {
+      const api = runningCluster(({ management, raft }) => [
+        member(`${MANAGEMENT}-0`, management, 'r2', false, unreadyForMs),
+        ...[0, 1, 2].map((ordinal) => member(`${CLUSTER}-raft-${String(ordinal)}`, raft, 'r1', true)),
+      ]);
+      await startOn(t, api, {}, true);
+      await eventually('Degraded', () => conditionOf(api, 'Degraded') !== undefined);
+      assert.equal(conditionOf(api, 'Degraded')?.reason, stuck ? 'RolloutStuck' : 'AsExpected');
+    });
+  }
+});
+
+test('a stop before the caches synced ends the start, and nothing is reconciled', async () => {
+  const { api } = apiWithCluster();
+  api.collection(PODS).hangLists = true;
+  const operator = new Operator({ client: api, log: pino({ level: 'silent' }), namespaces: [NAMESPACE] });
+  const started = operator.start();
+  await eventually('the pods listed', () => api.collection(PODS).listCalls.length > 0);
+  await operator.stop();
+  await started;
+  assert.equal(operator.ready(), false);
+  assert.equal(api.sent('PATCH').length, 0);
 });
