@@ -130,7 +130,11 @@ const Storage = withRules(withTransitionRules(Type.Object(
     // The 2019 operator defaulted to 1K; real Atomix 3.1 then rejects any write
     // over 1 KiB (StorageException$TooLarge) and breaks the client's session.
     entrySize: withRules(memorySize('Largest log entry (HOCON memory size), at least 1K and at most segmentSize.', '1M'), entrySizeRules),
-    level: stringEnum(StorageLevels, { description: 'Where the log lives: disk, or memory-mapped files.', default: 'disk' }),
+    // Not disk by default: with disk, Atomix 3.1 (every 3.1.x) reads a log through a 2 MiB copy
+    // that a truncation does not refresh. A member that comes back with entries the new leader
+    // overwrites (a leader deleted or cut off before it replicated them) applies its own stale
+    // entries from that copy, then no more: it never becomes Ready. Mapped readers see the file.
+    level: stringEnum(StorageLevels, { description: 'Where the log lives: memory-mapped files, or disk (Atomix 3.1 can then stall a member that rejoins with entries the leader overwrites).', default: 'mapped' }),
     flushOnCommit: Type.Boolean({ description: 'Flush to disk on every commit.', default: false }),
   },
   { ...strict, default: {} },

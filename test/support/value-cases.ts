@@ -71,7 +71,7 @@ export const REJECTED_VALUES: readonly RejectedValue[] = [
   },
   {
     name: 'entrySize 1 GiB - 8 bytes with level disk',
-    spec: raftStorage({ entrySize: '1073741816', segmentSize: '2047M' }),
+    spec: raftStorage({ entrySize: '1073741816', segmentSize: '2047M', level: 'disk' }),
     field: 'spec.partitionGroups[0].raft.storage.entrySize',
   },
   { name: 'log segmentSize 2048M', spec: { partitionGroups: [{ name: 'log', log: { storage: { segmentSize: '2048M' } } }] }, field: 'spec.partitionGroups[0].log.storage.segmentSize' },

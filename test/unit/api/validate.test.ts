@@ -24,7 +24,7 @@ describe('defaults', () => {
       size: '2G',
       segmentSize: '64M',
       entrySize: '1M',
-      level: 'disk',
+      level: 'mapped',
       flushOnCommit: false,
     });
     const raft = spec.partitionGroups?.[0]?.raft;
@@ -50,7 +50,7 @@ describe('defaults', () => {
     assert.equal(pb.size, 1);
     assert.equal(log?.log?.memberGroupStrategy, 'node-aware');
     assert.equal(log.log.compaction.size, '1G');
-    assert.equal(log.log.storage.level, 'disk');
+    assert.equal(log.log.storage.level, 'mapped');
   });
 
   test('validation does not modify its input', () => {

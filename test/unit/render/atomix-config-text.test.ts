@@ -38,7 +38,7 @@ describe('atomix.conf', () => {
       "example-atomixcluster-management-1"
     ],
     "storage": {
-      "level": "disk",
+      "level": "mapped",
       "segmentSize": "64M",
       "maxEntrySize": "1M",
       "flushOnCommit": false
@@ -76,7 +76,7 @@ describe('atomix.conf', () => {
         type: 'log',
         partitions: 2,
         memberGroupStrategy: 'node-aware',
-        storage: { level: 'disk', segmentSize: '64M', maxEntrySize: '1M', flushOnCommit: false },
+        storage: { level: 'mapped', segmentSize: '64M', maxEntrySize: '1M', flushOnCommit: false },
         compaction: { size: '1G' },
       },
     ],

@@ -152,7 +152,7 @@ describe('the README example', () => {
         type: 'raft',
         partitions: 1,
         members: ['example-atomixcluster-management-0'],
-        storage: { level: 'disk', segmentSize: '64M', maxEntrySize: '1M', flushOnCommit: false },
+        storage: { level: 'mapped', segmentSize: '64M', maxEntrySize: '1M', flushOnCommit: false },
       },
     });
   });
@@ -166,7 +166,7 @@ describe('the README example', () => {
         partitions: 3,
         partitionSize: 3,
         members: ['example-atomixcluster-raft-0', 'example-atomixcluster-raft-1', 'example-atomixcluster-raft-2'],
-        storage: { level: 'disk', segmentSize: '64M', maxEntrySize: '1M', flushOnCommit: false },
+        storage: { level: 'mapped', segmentSize: '64M', maxEntrySize: '1M', flushOnCommit: false },
         compaction: { dynamic: true, freeDiskBuffer: 0.2, freeMemoryBuffer: 0.2 },
       },
     });
@@ -247,7 +247,7 @@ describe('partition group types', () => {
         type: 'log',
         partitions: 3,
         memberGroupStrategy: 'node-aware',
-        storage: { level: 'disk', segmentSize: '64M', maxEntrySize: '1M', flushOnCommit: false },
+        storage: { level: 'mapped', segmentSize: '64M', maxEntrySize: '1M', flushOnCommit: false },
         compaction: { size: '1G' },
       },
     });
