@@ -273,7 +273,7 @@ describe('what wakes a cluster', () => {
       const { api } = apiWithCluster();
       const { queued, logs } = await startOn(t, api);
       await firstPass(api);
-      await sleep(20);
+      await settled(api);
       queued.length = 0;
       change(api);
       // A marker change after it: once the marker's key is queued, the change has been handled.
@@ -290,7 +290,7 @@ describe('what wakes a cluster', () => {
     api.put(PODS, pod);
     const { queued } = await startOn(t, api);
     await firstPass(api);
-    await sleep(20);
+    await settled(api);
     queued.length = 0;
     api.put(PODS, { ...pod, status: { phase: 'Running' } });
     await eventually('the update', () => queued.length === 1);
@@ -306,7 +306,7 @@ describe('what wakes a cluster', () => {
     const event = { metadata: { name: 'e', namespace: NAMESPACE }, involvedObject: { kind: 'StatefulSet', name: MANAGEMENT }, reason: 'SuccessfulCreate' };
     api.put('/events', event);
     await eventually('the Event', () => queued.filter((key) => key === KEY).length > 0);
-    await sleep(20);
+    await settled(api);
     queued.length = 0;
     api.put('/events', { ...event, message: 'again' });
     await eventually('the updated Event', () => queued.includes(KEY));
@@ -345,7 +345,7 @@ describe('timers', () => {
     const { api } = apiWithCluster();
     const { queued } = await startOn(t, api, { resyncMs: 45_000 });
     await firstPass(api);
-    await sleep(20);
+    await settled(api);
     queued.length = 0;
     t.mock.timers.tick(29_999);
     assert.deepEqual(queued, []);
@@ -362,7 +362,7 @@ describe('timers', () => {
     const { api } = apiWithCluster();
     const { queued } = await startOn(t, api);
     await firstPass(api);
-    await sleep(20);
+    await settled(api);
     queued.length = 0;
     t.mock.timers.tick(1_000);
     assert.deepEqual(queued, [], 'no resync within a second');
