@@ -21,6 +21,7 @@ import {
 } from './names.js';
 import { celList, strict, stringEnum } from './schema-kit.js';
 import { PLACEMENT_PATTERN_MEANINGS, PodPlacementFields } from './placement.js';
+import { protocolsOf } from './protocols.js';
 
 const MAX_GROUP_SIZE = 99;
 const MAX_PARTITIONS = 1024;
@@ -195,9 +196,6 @@ interface GroupShape {
   log?: unknown;
 }
 
-const protocolCount = (group: GroupShape) =>
-  [group.raft, group.primaryBackup, group.log].filter((protocol) => protocol !== undefined).length;
-
 const PartitionGroup = withTransitionRules(withRules(
   Type.Object(
     {
@@ -217,7 +215,7 @@ const PartitionGroup = withTransitionRules(withRules(
     {
       cel: '(has(self.raft) ? 1 : 0) + (has(self.primaryBackup) ? 1 : 0) + (has(self.log) ? 1 : 0) == 1',
       message: 'a partition group needs exactly one protocol: raft, primaryBackup or log',
-      holds: (group: GroupShape) => protocolCount(group) === 1,
+      holds: (group: GroupShape) => protocolsOf(group).length === 1,
     },
     {
       cel: `!(self.name in ${celList(RESERVED_GROUP_NAMES)})`,

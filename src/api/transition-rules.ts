@@ -14,6 +14,7 @@
 import type { TransitionRule } from './rules.js';
 import { compareQuantities, parseQuantity } from '../kube/quantity.js';
 import { partitionsOf } from './defaults.js';
+import { protocolsOf } from './protocols.js';
 
 const NEW_GROUP = 'add a partition group with a new name and the new shape, and migrate the data to it';
 
@@ -27,16 +28,11 @@ interface GroupShape {
 
 const celPartitions = (self: string) => `(has(${self}.partitions) ? ${self}.partitions : ${self}.size)`;
 
-const PROTOCOLS = ['raft', 'log', 'primaryBackup'] as const;
-/** The protocol of a group that passed validation, which gives it exactly one (schema.ts). */
-const protocolOf = (group: GroupShape) => PROTOCOLS.find((protocol) => group[protocol] !== undefined);
-
 export const partitionGroupTransitionRules: TransitionRule<GroupShape>[] = [
   {
     cel: 'has(self.raft) == has(oldSelf.raft) && has(self.log) == has(oldSelf.log) && has(self.primaryBackup) == has(oldSelf.primaryBackup)',
     message: `the protocol of an existing partition group cannot change: its nodes and clients keep the data and primitives of the old protocol; ${NEW_GROUP}`,
-    // The CEL compares each has(); with one protocol on either side that is the same as comparing the protocols.
-    holds: (self, old) => protocolOf(self) === protocolOf(old),
+    holds: (self, old) => protocolsOf(self).join() === protocolsOf(old).join(),
   },
   {
     cel: 'self.size == oldSelf.size',
