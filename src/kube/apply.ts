@@ -53,7 +53,7 @@ export async function applyObject(
  * owned by an Apply entry like every later apply (a POST would leave an Update entry that keeps
  * fields the operator stops setting).
  */
-const NO_SUCH_RESOURCE_VERSION = '18446744073709551615';
+export const NO_SUCH_RESOURCE_VERSION = '18446744073709551615';
 
 /**
  * The object an apply carried the uid of is gone or replaced: 409 when no object of the name

@@ -13,6 +13,7 @@ import { waitUntil } from '../../src/local/readiness.js';
 import { exampleCluster, readManifest } from '../support/manifests.js';
 import { procStat } from '../support/processes.js';
 import { hostVethName } from '../../src/local/sandbox/network.js';
+import { PORTS } from '../../src/render/ports.js';
 import { CONVERGE_TIMEOUT_MS, READY_TIMEOUT_MS, SUITE_TIMEOUT_MS, useRealCluster, type RealCluster } from './real-cluster.js';
 import { call, memberIds, ok, partitionGroups, type AgentEndpoint } from './agent-client.js';
 import { memorySizeBytes, renderedAtomixConfig, renderedGroup, type RenderedAtomixConfig } from './rendered-config.js';
@@ -164,6 +165,7 @@ describe('the README example cluster through the operator on real pods', { timeo
   test('a raft leader cut off with writes no other member has, then deleted: recreated, Ready again, the acknowledged writes kept', async () => {
     const cluster = real();
     const leader = await leaderOf(cluster, 1);
+    assert.ok(raftPods.includes(leader), `a member's log names the leader of raft partition 1 (found "${leader}")`);
     const survivor = raftPods.find((pod) => pod !== leader) ?? '';
     const [cutOff, writer] = [await cluster.agent(leader), await cluster.agent(survivor)];
     for (const agent of [cutOff, writer]) await ok(agent, 'POST', '/v1/atomic-map/cut-off', { protocol: RAFT });
@@ -195,7 +197,7 @@ describe('the README example cluster through the operator on real pods', { timeo
 
   /** PUT through a pod's agent on its loopback (its pod network link is down); resolves when the try ended. */
   function writeThroughLoopback(pid: number, path: string): Promise<void> {
-    const script = `fetch('http://127.0.0.1:5678${path}', { method: 'PUT', headers: { 'Content-Type': 'text/plain' }, body: 'stale', signal: AbortSignal.timeout(15000) }).catch(() => {})`;
+    const script = `fetch('http://127.0.0.1:${String(PORTS.http)}${path}', { method: 'PUT', headers: { 'Content-Type': 'text/plain' }, body: 'stale', signal: AbortSignal.timeout(15000) }).catch(() => {})`;
     const child = spawn('nsenter', ['--target', String(pid), '--net', '--', process.execPath, '-e', script], { stdio: 'ignore' });
     return new Promise((resolve) => child.once('exit', () => resolve()));
   }

@@ -6,9 +6,7 @@ import { Resolver } from 'node:dns/promises';
 import { promisify } from 'node:util';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ClusterDnsEndpoint } from '../../src/local/cluster-dns.js';
-
-/** Atomix messaging (TCP) listens here; a peer's pooled connections go to it. */
-const MESSAGING_PORT = 5679;
+import { PORTS } from '../../src/render/ports.js';
 
 /**
  * Atomix 3.1's DnsDiscoveryProvider forgets which nodes it already knew: every other
@@ -37,7 +35,7 @@ export function connectionsToGonePeers(ssOutput: string, podIps: ReadonlySet<str
     .map((fields) => fields[4] ?? '')
     .filter((peer) => {
       const match = /^\[?(?:::ffff:)?([0-9.]+)\]?:(\d+)$/.exec(peer);
-      return match !== null && Number(match[2]) === MESSAGING_PORT && !podIps.has(match[1] ?? '');
+      return match !== null && Number(match[2]) === PORTS.node && !podIps.has(match[1] ?? '');
     });
 }
 

@@ -6,14 +6,12 @@
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { OperatorClient } from '../../../src/controller/operator.js';
+import { NO_SUCH_RESOURCE_VERSION } from '../../../src/kube/apply.js';
 import { KubeApiError } from '../../../src/kube/errors.js';
 import type { ObjectList, QueryParams, WatchEvent } from '../../../src/kube/informer.js';
 import { ObjectApi } from '../../../src/kube/object-api.js';
 import type { RawRequest } from '../../../src/kube/transport.js';
 import { FakeListWatch } from '../kube/fake-list-watch.js';
-
-/** The resourceVersion precondition of a create that must not take over an object (apply.ts). */
-const NO_SUCH_RESOURCE_VERSION = '18446744073709551615';
 
 interface Target {
   /** `group/plural`, '' for the core group. */
@@ -36,6 +34,8 @@ function targetOf(path: string): Target {
 }
 
 type Stored = KubernetesObject & Record<string, unknown>;
+
+const notFound = (collection: string, name: string) => new KubeApiError(404, `${collection} "${name}" not found`, 'NotFound');
 
 export class InMemoryApi implements OperatorClient {
   readonly requests: RawRequest[] = [];
@@ -110,10 +110,10 @@ export class InMemoryApi implements OperatorClient {
     const existing = this.get(collection, namespace, name);
     switch (request.method) {
       case 'GET':
-        if (!existing) throw new KubeApiError(404, `${collection} "${name}" not found`, 'NotFound');
+        if (!existing) throw notFound(collection, name);
         return structuredClone(existing);
       case 'DELETE':
-        if (!existing) throw new KubeApiError(404, `${collection} "${name}" not found`, 'NotFound');
+        if (!existing) throw notFound(collection, name);
         this.remove(collection, namespace, name);
         return {};
       case 'PATCH':
@@ -127,11 +127,11 @@ export class InMemoryApi implements OperatorClient {
     const { collection, name = '' } = target;
     const body = request.body as Stored;
     if (target.subresource === 'status') {
-      if (!existing) throw new KubeApiError(404, `${collection} "${name}" not found`, 'NotFound');
+      if (!existing) throw notFound(collection, name);
       return this.put(collection, { ...existing, status: body['status'] });
     }
     if (request.contentType !== 'application/apply-patch+yaml') {
-      if (!existing) throw new KubeApiError(404, `${collection} "${name}" not found`, 'NotFound');
+      if (!existing) throw notFound(collection, name);
       return existing;
     }
     const { resourceVersion, uid, ...metadata } = body.metadata ?? {};
