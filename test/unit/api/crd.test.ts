@@ -3,6 +3,9 @@
 // rules and identity of the AtomixCluster API.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { repoRoot } from '../../support/manifests.js';
 import { customResourceDefinition } from '../../../src/api/crd.js';
 import { clusterNameRules } from '../../../src/api/schema.js';
 import { ATOMIX_VERSIONS } from '../../../src/api/versions.js';
@@ -110,6 +113,15 @@ describe('the CRD schema is structural', () => {
     assert.ok(protocol);
     assert.equal('fieldPath' in protocol, false);
     assert.ok(validations.some((v) => v.fieldPath === '.name'));
+  });
+});
+
+describe('the committed CRD', () => {
+  // deploy/ is what users and the integration tests apply (whose real API server runs its CEL rules):
+  // every description, bound and rule of the generated schema is pinned here.
+  test('deploy/crds/atomixcluster_crd.yaml is the generated CRD (regenerate with npm run crd)', () => {
+    const committed = readFileSync(`${repoRoot}/deploy/crds/atomixcluster_crd.yaml`, 'utf8');
+    assert.equal(committed, stringify(crd, { lineWidth: 0 }));
   });
 });
 
