@@ -46,7 +46,9 @@ describe('the operator, as its ServiceAccount with the shipped RBAC', { timeout:
   test('creates the README example: StatefulSets, services, config, budgets, and an honest status', async () => {
     const since = new Date();
     await createCluster(admin, namespace, example);
-    const cluster = await ready('the example to become Ready');
+    // Ready counts the StatefulSets' Ready pods; `available` is the write probe's verdict on the
+    // pods the cache saw in that pass, which may lag the StatefulSet status by one pass.
+    const cluster = await ready('the example to become Ready with every group writable', (c) => c.status?.partitionGroups?.every((group) => group.available === true) ?? false);
     assert.deepEqual(await statefulSets(), [`${CLUSTER}-management`, `${CLUSTER}-raft`]);
     assert.deepEqual(await services(), [`${CLUSTER}-raft`, `${CLUSTER}-service`]);
     assert.deepEqual(await namesOf(admin, resources.configMaps, namespace, CLUSTER), [`${CLUSTER}-management-config`, `${CLUSTER}-raft-config`]);
