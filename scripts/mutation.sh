@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Mutation testing (StrykerJS over the unit tests), niced, one test process at a time.
+# Mutation testing (StrykerJS over the unit tests), niced, one test process at a time
+# (MUTATION_CONCURRENCY=N for more, on an otherwise idle machine).
 # Usage: npm run test:mutation [-- RUN...]
 #   RUN: api | render | controller | kube (all seven modules below) | kube/apply | kube/diff |
 #        kube/hash | kube/status-apply | kube/work-queue | kube/informer | kube/kubeconfig
@@ -21,6 +22,8 @@ areas_of() {
     kube/*) [[ " ${KUBE_MODULES[*]} " == *" $1 "* ]] && echo "$1" ;;
   esac
 }
+# The unit tests a run's mutants are judged by (stryker.config.mjs): the area's own.
+tests_of() { echo "${1%%/*}"; }
 files_of() {
   case $1 in
     api | render | controller) echo "src/$1/**/*.ts" ;;
@@ -47,7 +50,7 @@ for run in "${runs[@]}"; do
   name=${run//\//-}
   printf '\n== mutation testing %s\n' "$run"
   started=$(date +%s)
-  nice -n 19 npx stryker run --mutate "$(IFS=,; echo "${mutate[*]}")" \
+  MUTATION_TESTS=$(tests_of "$run") nice -n 19 npx stryker run --mutate "$(IFS=,; echo "${mutate[*]}")" \
     --incremental --incrementalFile "reports/mutation/incremental/$name.json"
   cp reports/mutation/mutation.json "reports/mutation/$name.json"
   results+=("$(IFS=,; echo "${areas[*]}")=reports/mutation/$name.json=$(( $(date +%s) - started ))")
