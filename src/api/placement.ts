@@ -47,11 +47,17 @@ const labelKey = (description: string) => Type.String({ minLength: 1, maxLength:
 const stringMap = (value: TSchema, description: string) =>
   Type.Unsafe<Record<string, string>>({ type: 'object', description, maxProperties: MAX_MAP_ENTRIES, additionalProperties: value });
 
-const reservedKeyRule = (what: string, keys: readonly string[]): Rule<Record<string, string>> => ({
-  cel: `self.all(k, !(k in ${celList(keys)}) && ${RESERVED_KEY_PREFIXES.map((prefix) => `!k.startsWith('${prefix}')`).join(' && ')})`,
-  message: `${what} must not use the keys ${keys.join(', ')} or the prefixes ${RESERVED_KEY_PREFIXES.join(', ')}: the operator and the StatefulSet controller set those`,
-  holds: (map) => Object.keys(map).every((k) => !keys.includes(k) && RESERVED_KEY_PREFIXES.every((prefix) => !k.startsWith(prefix))),
-});
+/** Keys of `keys` (none for annotations) and keys under the reserved prefixes are refused. */
+const reservedKeyRule = (what: string, keys: readonly string[]): Rule<Record<string, string>> => {
+  const hasKeys = keys.length > 0;
+  const checks = [...(hasKeys ? [`!(k in ${celList(keys)})`] : []), ...RESERVED_KEY_PREFIXES.map((prefix) => `!k.startsWith('${prefix}')`)];
+  const forbidden = [...(hasKeys ? [`the keys ${keys.join(', ')}`] : []), `the prefixes ${RESERVED_KEY_PREFIXES.join(', ')}`];
+  return {
+    cel: `self.all(k, ${checks.join(' && ')})`,
+    message: `${what} must not use ${forbidden.join(' or ')}: the operator and the StatefulSet controller set those`,
+    holds: (map) => Object.keys(map).every((k) => !keys.includes(k) && RESERVED_KEY_PREFIXES.every((prefix) => !k.startsWith(prefix))),
+  };
+};
 
 const PodLabels = withRules(
   stringMap(labelValue, 'Labels added to the pods of this group (not to its StatefulSet). The operator\'s own labels cannot be overridden.'),

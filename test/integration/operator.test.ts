@@ -219,6 +219,7 @@ describe('the API server rejects invalid clusters with the CRD\'s messages', asy
     ['duplicate names', { spec: { partitionGroups: [{ name: 'g', raft: {} }, { name: 'g', primaryBackup: {} }] } }],
     ['a reserved name', { spec: { partitionGroups: [{ name: 'system', raft: {} }] } }],
     ['identity env', { spec: { managementGroup: { env: [{ name: 'NODE_NAME', value: 'x' }] } } }],
+    ['a reserved annotation prefix', { spec: { managementGroup: { annotations: { 'agent.atomix.io/config-hash': 'x' } } } }],
     ['too long a name', { metadata: { name: 'a'.repeat(42) } }],
   ];
   for (const [name, patch] of cases) {
