@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { V1ConfigMap, V1Container, V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import { names } from '../../src/api/names.js';
 import { collectionPath, objectPath, resources } from '../../src/kube/resources.js';
+import { PORTS } from '../../src/render/ports.js';
 import { sleep, waitUntil } from '../../src/local/readiness.js';
 import { call, ok, type AgentEndpoint } from './agent-client.js';
 import { serving } from './readiness-sampler.js';
@@ -170,7 +171,7 @@ async function createClientNode(cluster: RealCluster, clusterName: string, versi
 
 function clientContainer(server: V1Container, version: string): V1Container {
   const args = server.args ?? [];
-  const replaced: Record<string, string> = { '--member': WRITER, '--address': '$(POD_IP):5679' };
+  const replaced: Record<string, string> = { '--member': WRITER, '--address': `$(POD_IP):${String(PORTS.node)}` };
   return {
     name: server.name,
     image: `atomix/atomix:${version}`,

@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import type { V1Pod } from '@kubernetes/client-node';
 import { customResourceDefinition } from '../../src/api/crd.js';
+import { PORTS } from '../../src/render/ports.js';
 import { Operator, type OperatorOptions } from '../../src/controller/operator.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { collectionPath, objectPath, resources } from '../../src/kube/resources.js';
@@ -25,8 +26,6 @@ export const READY_TIMEOUT_MS = 8 * 60_000;
 export const CONVERGE_TIMEOUT_MS = 2 * 60_000;
 /** For a describe() that starts a control plane and a cluster. */
 export const SUITE_TIMEOUT_MS = 25 * 60_000;
-
-const AGENT_PORT = 5678;
 
 export class RealCluster {
   constructor(
@@ -93,7 +92,7 @@ export class RealCluster {
   async agent(podName: string): Promise<AgentEndpoint> {
     const ip = (await this.pod(podName)).status?.podIP;
     assert.ok(ip, `pod ${podName} has an IP`);
-    return { pod: podName, httpUrl: `http://${ip}:${AGENT_PORT}` };
+    return { pod: podName, httpUrl: `http://${ip}:${String(PORTS.http)}` };
   }
 
   /** `kubectl delete pod`. */

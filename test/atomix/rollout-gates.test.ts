@@ -9,6 +9,7 @@ import { AtomixRestProber } from '../../src/controller/group-probe.js';
 import { memberView, type MemberView } from '../../src/controller/rollout.js';
 import type { AtomixCluster } from '../../src/api/schema.js';
 import { exampleCluster, mergePatch } from '../support/manifests.js';
+import { PORTS } from '../../src/render/ports.js';
 import { call } from './agent-client.js';
 import { CONVERGE_TIMEOUT_MS, SUITE_TIMEOUT_MS, useRealCluster, type RealCluster } from './real-cluster.js';
 
@@ -41,7 +42,7 @@ describe('rollout gates on real pods', { timeout: SUITE_TIMEOUT_MS }, () => {
     const thaws = raftPods.slice(1).map((pod) => cluster.freezeJvm(pod));
     try {
       assert.equal((await probeRaft()).writable, false, 'no quorum, no writes');
-      const status = await call({ pod: first.name, httpUrl: `http://${first.pod.status?.podIP ?? ''}:5678` }, 'GET', '/v1/status');
+      const status = await call({ pod: first.name, httpUrl: `http://${first.pod.status?.podIP ?? ''}:${String(PORTS.http)}` }, 'GET', '/v1/status');
       assert.equal(status.status, 200, '/v1/status still answers on the member that lost its quorum');
     } finally {
       for (const thaw of thaws) thaw();
