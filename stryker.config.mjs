@@ -7,12 +7,17 @@
 import process from 'node:process';
 
 const tests = process.env.MUTATION_TESTS ?? '{api,controller,kube,render}';
+// A mutant's covering files run in this order until one fails: the files that kill most of an
+// area's mutants go first. crd.test.js compares the whole generated CRD, so it kills every
+// mutant of the schema's data, which otherwise ran a dozen files before it.
+const FIRST = { api: ['crd', 'validate'], render: ['render'] };
+const first = (FIRST[tests] ?? []).map((name) => `.mutation-build/test/unit/${tests}/${name}.test.js`);
 
 export default {
   testRunner: 'tap',
   buildCommand: 'bash scripts/mutation-build.sh',
   tap: {
-    testFiles: [`.mutation-build/test/unit/${tests}/**/*.test.js`],
+    testFiles: [...first, `.mutation-build/test/unit/${tests}/**/*.test.js`],
     nodeArgs: ['-r', '{{hookFile}}', '{{testFile}}'],
     forceBail: true,
   },
