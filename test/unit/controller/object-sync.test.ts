@@ -131,6 +131,15 @@ class Fixture {
 
 const names = (desired: readonly KubeObject[]) => desired.map(idOf);
 
+/** Every rendered object created and shown by the caches; no writes pending. */
+async function converged(): Promise<Fixture> {
+  const fixture = new Fixture();
+  await fixture.run();
+  fixture.catchUp();
+  fixture.takeWrites();
+  return fixture;
+}
+
 describe('object sync: creating', () => {
   test('creates what the pods need first and the StatefulSets last, one write each, and reports each as Created', async () => {
     const fixture = new Fixture();
@@ -284,13 +293,6 @@ describe('object sync: names held by someone else', () => {
 });
 
 describe('object sync: updating', () => {
-  async function converged() {
-    const fixture = new Fixture();
-    await fixture.run();
-    fixture.catchUp();
-    fixture.takeWrites();
-    return fixture;
-  }
 
   test('a changed spec is applied onto the live object: Updated, one write', async () => {
     const fixture = await converged();
@@ -347,23 +349,23 @@ describe('object sync: updating', () => {
     ]);
   });
 
-  test('an apply that finds the object replaced (uid precondition) looks again in a second, reporting nothing', async () => {
+  /** A converged cluster whose ConfigMap someone edited, and whose restoring apply fails with `error`. */
+  async function restoreFailingWith(error: Error) {
     const fixture = await converged();
     fixture.edit(CONFIG, (object) => {
       object.data = {};
     });
-    fixture.failures.set(`apply ${CONFIG}`, new KubeApiError(409, 'Precondition failed: UID in precondition: x, UID in object meta: y', 'Conflict'));
-    const report = await fixture.run();
+    fixture.failures.set(`apply ${CONFIG}`, error);
+    return fixture.run();
+  }
+
+  test('an apply that finds the object replaced (uid precondition) looks again in a second, reporting nothing', async () => {
+    const report = await restoreFailingWith(new KubeApiError(409, 'Precondition failed: UID in precondition: x, UID in object meta: y', 'Conflict'));
     assert.deepEqual(report, { changes: [], problems: [], progress: [], requeueAfterMs: 1_000 });
   });
 
   test('a refused apply is ApplyFailed, not Updated', async () => {
-    const fixture = await converged();
-    fixture.edit(CONFIG, (object) => {
-      object.data = {};
-    });
-    fixture.failures.set(`apply ${CONFIG}`, new KubeApiError(422, 'ConfigMap is invalid', 'Invalid'));
-    const report = await fixture.run();
+    const report = await restoreFailingWith(new KubeApiError(422, 'ConfigMap is invalid', 'Invalid'));
     assert.deepEqual(report.changes, []);
     assert.deepEqual(report.problems, [{ reason: 'ApplyFailed', message: 'applying ConfigMap example-atomixcluster-raft-config failed: ConfigMap is invalid' }]);
   });
@@ -371,10 +373,7 @@ describe('object sync: updating', () => {
 
 describe('object sync: pruning', () => {
   async function withoutTheRaftGroup() {
-    const fixture = new Fixture();
-    await fixture.run();
-    fixture.catchUp();
-    fixture.takeWrites();
+    const fixture = await converged();
     const desired = fixture.desired().filter((o) => !o.metadata.name.startsWith('example-atomixcluster-raft'));
     const orphans = names(fixture.desired()).filter((id) => !names(desired).includes(id));
     return { fixture, desired, orphans };
