@@ -131,6 +131,10 @@ class Fixture {
 
 const names = (desired: readonly KubeObject[]) => desired.map(idOf);
 
+/** The clusters that wait for the raft group's ConfigMap name in `namespace` to be free. */
+const waitingForConfig = (fixture: Fixture, namespace = 'default') =>
+  fixture.sync.clustersWaitingFor({ kind: 'ConfigMap', metadata: { namespace, name: CONFIG.split('/')[1] ?? '' } });
+
 /** Every rendered object created and shown by the caches; no writes pending. */
 async function converged(): Promise<Fixture> {
   const fixture = new Fixture();
@@ -229,8 +233,8 @@ describe('object sync: names held by someone else', () => {
     ]);
     assert.deepEqual([...pass.conflicts], ['ConfigMap/example-atomixcluster-raft-config']);
     assert.equal(report.requeueAfterMs, Math.min(NAME_CONFLICT_RECHECK_MS, CACHE_LAG_MS));
-    assert.deepEqual(fixture.sync.clustersWaitingFor({ kind: 'ConfigMap', metadata: { namespace: 'default', name: 'example-atomixcluster-raft-config' } }), [KEY]);
-    assert.deepEqual(fixture.sync.clustersWaitingFor({ kind: 'ConfigMap', metadata: { namespace: 'other', name: 'example-atomixcluster-raft-config' } }), []);
+    assert.deepEqual(waitingForConfig(fixture), [KEY]);
+    assert.deepEqual(waitingForConfig(fixture, 'other'), []);
   });
 
   test('a name taken by an object the caches do not show: one create, refused, then it is read and reported with its field managers', async () => {
@@ -260,7 +264,7 @@ describe('object sync: names held by someone else', () => {
     const report = await fixture.run();
     assert.deepEqual(fixture.takeWrites(), [`create ${CONFIG}`, `create ${RAFT}`]);
     assert.deepEqual(report.problems, []);
-    assert.deepEqual(fixture.sync.clustersWaitingFor({ kind: 'ConfigMap', metadata: { namespace: 'default', name: 'example-atomixcluster-raft-config' } }), []);
+    assert.deepEqual(waitingForConfig(fixture), []);
   });
 
   test('a refused create whose object is gone when read looks again in a second', async () => {
@@ -288,7 +292,7 @@ describe('object sync: names held by someone else', () => {
     fixture.foreign(CONFIG, true);
     await fixture.run();
     fixture.sync.forget(KEY);
-    assert.deepEqual(fixture.sync.clustersWaitingFor({ kind: 'ConfigMap', metadata: { namespace: 'default', name: 'example-atomixcluster-raft-config' } }), []);
+    assert.deepEqual(waitingForConfig(fixture), []);
   });
 });
 
